@@ -1,0 +1,13 @@
+//! tpm2-types: TPM 2.0 Part 2 (structures) and the parameter structures of Part 3 (commands).
+//!
+//! What it is: every constant (TPM_CC, TPM_RC, TPM_ALG_ID, TPM_ECC_CURVE, TPM_ST, TPM_SU, TPM_SE,
+//! TPM_CAP, TPM_PT, TPM_PT_PCR, handles, TPMA_* bit fields), every structure Part 3's commands
+//! take or return, and each command's request and response parameters, all marshalled with
+//! `tpm-wire`. Unmarshal errors map to the response codes of TPM 2.0 Part 3 §5.
+//!
+//! What it is not: no command semantics (that is `tpm2-engine`) and no cryptography.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+)]

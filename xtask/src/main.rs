@@ -1,0 +1,2 @@
+//! xtask: the project's jobs, run as `cargo xtask <job>`.
+fn main() {}
