@@ -21,15 +21,20 @@
     )
 )]
 
+pub mod drbg;
+pub mod ecc;
 pub mod hash;
 pub mod hmac;
 pub mod kdf;
+pub mod secret;
+pub mod sym;
 
 pub mod primary;
 
 pub use hash::{Digest, HashAlg, Hasher};
 pub use hmac::{HmacState, hmac};
 pub use kdf::{KdfaStream, kdfa, kdfe};
+pub use secret::{SecretBytes, ct_eq};
 
 use core::fmt;
 
