@@ -30,6 +30,7 @@ pub mod secret;
 pub mod sym;
 
 pub mod primary;
+pub mod rsa;
 
 pub use hash::{Digest, HashAlg, Hasher};
 pub use hmac::{HmacState, hmac};
