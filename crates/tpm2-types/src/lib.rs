@@ -11,3 +11,6 @@
     test,
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
+
+mod secret;
+pub use secret::*;
