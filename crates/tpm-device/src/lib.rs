@@ -3,7 +3,8 @@
 //! What it is: the [`TpmEngine`] trait that the TPM 2.0 engine (and later the TPM 1.2 engine)
 //! implement, and that the daemon (`swtpm socket|chardev`), the TIS/CRB register models and the
 //! vhost-user backend drive, with its few shared types: [`StateKind`], [`InitFlags`],
-//! [`EngineError`], [`TpmFamily`]. The trait mirrors what swtpm's control channel asks of
+//! [`EngineError`], [`TpmFamily`], and the versioned container every state image uses
+//! ([`image`]). The trait mirrors what swtpm's control channel asks of
 //! libtpms (swtpm_ioctls(3): CMD_INIT, CMD_SHUTDOWN, CMD_GET_TPMESTABLISHED,
 //! CMD_RESET_TPMESTABLISHED, CMD_HASH_START/DATA/END, CMD_GET/SET_STATEBLOB) plus command
 //! execution, so that a front door needs nothing else.
@@ -11,6 +12,17 @@
 //! What it is not: no engine, no I/O, no state files. Engines are pure and synchronous: they get
 //! their RNG and clock injected and never touch the OS; the store decides where images go.
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod image;
 
 use core::fmt;
 
