@@ -14,3 +14,6 @@
 
 mod secret;
 pub use secret::*;
+
+mod constants;
+pub use constants::*;
