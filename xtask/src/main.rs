@@ -1,2 +1,29 @@
 //! xtask: the project's jobs, run as `cargo xtask <job>`.
-fn main() {}
+//!
+//! Jobs:
+//! - `record [--out FILE]`: run the Debian `swtpm` behind a logging proxy, drive it with a
+//!   script of tpm2-tools invocations and write every TPM 2.0 command/response pair to a vector
+//!   file (default `tests/vectors/tpm2-traffic.txt`), see [`record`].
+
+mod record;
+mod script;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("record") => {
+            let mut out = String::from("tests/vectors/tpm2-traffic.txt");
+            while let Some(a) = args.next() {
+                match a.as_str() {
+                    "--out" => out = args.next().context("--out needs a file name")?,
+                    other => bail!("record: unknown argument {other:?}"),
+                }
+            }
+            record::run(std::path::Path::new(&out))
+        }
+        Some(other) => bail!("unknown job {other:?}; jobs: record"),
+        None => bail!("usage: cargo xtask <job>; jobs: record [--out FILE]"),
+    }
+}
