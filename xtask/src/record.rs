@@ -395,8 +395,7 @@ pub fn run(out: &Path) -> Result<()> {
                             let msg = fs::read_to_string(&stderr_file).unwrap_or_default();
                             let last = msg
                                 .lines()
-                                .filter(|l| !l.contains("Unable to run"))
-                                .next_back()
+                                .rfind(|l| !l.contains("Unable to run"))
                                 .unwrap_or("")
                                 .to_string();
                             eprintln!("record: `{cmd}` failed ({st}): {last}");
