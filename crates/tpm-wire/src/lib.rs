@@ -58,6 +58,28 @@ pub trait Unmarshal<'a>: Sized {
     fn unmarshal(r: &mut Reader<'a>, p: &Profile) -> Result<Self, WireError>;
 }
 
+/// An unmarshalling failure with the 1-based position of the field that failed.
+///
+/// TPM 2.0 Part 3 §5.8.2: a parameter that fails to unmarshal is reported with its number
+/// (TPM_RC_P + n); a handle with its handle number. Structures made with [`wire_struct!`]
+/// report the field's position in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberedError {
+    /// What went wrong.
+    pub error: WireError,
+    /// Which field (1 = the first).
+    pub index: u8,
+}
+
+/// A structure whose fields are numbered parameters: unmarshalling says which one failed.
+pub trait UnmarshalNumbered<'a>: Sized {
+    /// Read the fields in order, reporting the position of the first that fails.
+    ///
+    /// # Errors
+    /// The failing field's [`WireError`] and its 1-based position.
+    fn unmarshal_numbered(r: &mut Reader<'a>, p: &Profile) -> Result<Self, NumberedError>;
+}
+
 /// Read a `T` that must fill `bytes` exactly.
 ///
 /// # Errors

@@ -8,7 +8,9 @@
 /// `Marshal` and `Unmarshal` for a TPMS-like structure: its fields in order.
 ///
 /// The marshal side destructures `let Self { a, b, c } = self;`, and the unmarshal side builds
-/// the struct from the same list, so a field left out of the list does not compile.
+/// the struct from the same list, so a field left out of the list does not compile. It also
+/// implements [`UnmarshalNumbered`](crate::UnmarshalNumbered), which says which field failed:
+/// a command's parameter structure reports that number in its response code.
 ///
 /// ```
 /// use tpm_wire::{wire_struct, Profile, Reader};
@@ -37,6 +39,21 @@ macro_rules! wire_struct {
             ) -> ::core::result::Result<Self, $crate::WireError> {
                 let _ = (&r, p);
                 $( let $field = $crate::Unmarshal::unmarshal(r, p)?; )*
+                Ok($name { $($field),* })
+            }
+        }
+        impl<'a> $crate::UnmarshalNumbered<'a> for $name {
+            fn unmarshal_numbered(
+                r: &mut $crate::Reader<'a>,
+                p: &$crate::Profile,
+            ) -> ::core::result::Result<Self, $crate::NumberedError> {
+                let _ = (&r, p);
+                let mut _index: u8 = 0;
+                $(
+                    _index = _index.saturating_add(1);
+                    let $field = $crate::Unmarshal::unmarshal(r, p)
+                        .map_err(|error| $crate::NumberedError { error, index: _index })?;
+                )*
                 Ok($name { $($field),* })
             }
         }

@@ -134,6 +134,31 @@ fn enum_and_bits() {
 }
 
 #[test]
+fn numbered_errors_name_the_field() {
+    // a: u8, b: u16, c: u32 ... : input ends inside c, the third field.
+    let mut r = Reader::new(&[1, 0, 2, 0, 0]);
+    assert_eq!(
+        <Sample as UnmarshalNumbered>::unmarshal_numbered(&mut r, &Profile::ALL).map(|_| ()),
+        Err(NumberedError {
+            error: WireError::Insufficient,
+            index: 3
+        })
+    );
+    let bytes = to_vec(&Sample {
+        a: 1,
+        b: 2,
+        c: 3,
+        d: 4,
+        e: 5,
+        buf: SizedBuf::new(&[9]).unwrap(),
+        list: List::new(),
+    });
+    let mut r = Reader::new(&bytes);
+    assert!(<Sample as UnmarshalNumbered>::unmarshal_numbered(&mut r, &Profile::ALL).is_ok());
+    assert!(r.is_empty());
+}
+
+#[test]
 fn nested_size_mismatch() {
     let s = Sample {
         a: 1,
