@@ -17,3 +17,6 @@ pub use secret::*;
 
 mod constants;
 pub use constants::*;
+
+mod algorithms;
+pub use algorithms::*;
