@@ -22,6 +22,10 @@ pub enum WireError {
     Selector,
     /// A structure tag is wrong (TPM_RC_TAG).
     Tag,
+    /// A command header's tag is neither TPM_ST_NO_SESSIONS nor TPM_ST_SESSIONS
+    /// (TPM_RC_BAD_TAG, TPM 2.0 Part 2 §9.35 TPMI_ST_COMMAND_TAG; libtpms
+    /// `TPMI_ST_COMMAND_TAG_Unmarshal`).
+    BadTag,
     /// Reserved bits of an attribute field are set (TPM_RC_RESERVED_BITS).
     ReservedBits,
     /// A hash algorithm is not allowed here or not implemented (TPM_RC_HASH).
@@ -59,6 +63,7 @@ impl fmt::Display for WireError {
             WireError::Value => "value not allowed",
             WireError::Selector => "union selector not allowed",
             WireError::Tag => "wrong structure tag",
+            WireError::BadTag => "command tag is not a TPMI_ST_COMMAND_TAG",
             WireError::ReservedBits => "reserved bits set",
             WireError::Hash => "hash algorithm not allowed",
             WireError::Symmetric => "symmetric algorithm not allowed",

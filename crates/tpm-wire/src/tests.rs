@@ -182,3 +182,13 @@ fn nested_size_mismatch() {
         Err(WireError::Size)
     );
 }
+
+#[test]
+fn bad_tag_is_its_own_error() {
+    // TPM_RC_BAD_TAG (header tag) and TPM_RC_TAG (structure tag) are different codes.
+    assert_ne!(WireError::BadTag, WireError::Tag);
+    assert_eq!(
+        WireError::BadTag.to_string(),
+        "command tag is not a TPMI_ST_COMMAND_TAG"
+    );
+}
