@@ -56,6 +56,23 @@ pub fn kdfa(
     mask_top(out, bits);
 }
 
+/// The SP 800-108 counter-mode KDF with HMAC-`alg` that KDFa specializes: block `i` (from 1)
+/// is `HMAC(key, i as u32 BE || fixed)`; `out` is filled with the leading bytes. KDFa is this
+/// with `fixed = label || 0x00 || context_u || context_v || bits` (CAVP KBKDF, counter before
+/// the fixed input, r = 32).
+pub fn kbkdf_counter_hmac(alg: HashAlg, key: &[u8], fixed: &[u8], out: &mut [u8]) {
+    let mut s = KdfaStream {
+        mac: HmacState::new(alg, key),
+        alg,
+        fixed: fixed.to_vec(),
+        size_in_bits: u32::MAX,
+        counter: 0,
+        block: Digest::from_bytes(&[]),
+        pos: 0,
+    };
+    s.fill(out);
+}
+
 /// KDFe (TPM 2.0 Part 1 §11.4.10.3): SP 800-56A §5.8.1 concatenation KDF with hash `alg`,
 /// `Hash(counter || Z || label || 0x00 || party_u_info || party_v_info)` with a 32-bit
 /// big-endian counter starting at 1 (the label-zero rule of the module docs applies).

@@ -16,6 +16,8 @@
 //!   and every padding failure is the single [`Error::Decrypt`]. Only public facts (the
 //!   ciphertext length) give a different error.
 //! - A ciphertext must be exactly the modulus size (reference `CryptRsaDecrypt`: TPM_RC_SIZE).
+//! - Limitation: private keys need e >= 65537 (the rsa crate rejects small exponents for
+//!   private keys); public operations accept the small exponents CAVP uses (3, 17).
 
 use rsa::BoxedUint;
 use rsa::traits::{PaddingScheme, PublicKeyParts, SignatureScheme};
@@ -290,10 +292,11 @@ impl RsaPrivateKey {
         Self::from_p_q_e(&pb, &qb, e)
     }
 
-    /// A private key from n, e and d (the primes are recovered, SP 800-56B Appendix C.2).
+    /// A private key from n, e and d (the primes are recovered, SP 800-56B Appendix C.2, which
+    /// requires 2^16 < e; the TPM's exponents are 65537 or larger in practice).
     ///
     /// # Errors
-    /// [`Error::Key`] when the components are inconsistent.
+    /// [`Error::Key`] when the components are inconsistent or e is below 2^16.
     pub fn from_n_e_d(n: &[u8], e: u32, d: &[u8]) -> Result<RsaPrivateKey, Error> {
         let d = Zeroizing::new(uint(d));
         let k =
