@@ -20,3 +20,6 @@ pub use constants::*;
 
 mod algorithms;
 pub use algorithms::*;
+
+mod rc;
+pub use rc::*;
