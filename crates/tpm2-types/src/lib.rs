@@ -15,6 +15,9 @@
 mod secret;
 pub use secret::*;
 
+mod interface;
+pub use interface::*;
+
 mod constants;
 pub use constants::*;
 
