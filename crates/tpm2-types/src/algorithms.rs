@@ -109,6 +109,21 @@ macro_rules! tpmi_alg {
                 Self::new(TpmAlgId::unmarshal(r, p)?, p)
             }
         }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl<const N: bool> proptest::arbitrary::Arbitrary for $name<N> {
+            type Parameters = ();
+            type Strategy = proptest::strategy::BoxedStrategy<Self>;
+
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                use proptest::strategy::Strategy;
+                let mut all: Vec<Self> = Self::ACCEPTS.iter().map(|a| Self(*a)).collect();
+                if N {
+                    all.push(Self(TpmAlgId::NULL));
+                }
+                proptest::sample::select(all).boxed()
+            }
+        }
     };
     (
         $(#[$meta:meta])*
@@ -165,11 +180,23 @@ macro_rules! tpmi_alg {
                 Self::new(TpmAlgId::unmarshal(r, p)?, p)
             }
         }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl proptest::arbitrary::Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = proptest::strategy::BoxedStrategy<Self>;
+
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                use proptest::strategy::Strategy;
+                let all: Vec<Self> = Self::ACCEPTS.iter().map(|a| Self(*a)).collect();
+                proptest::sample::select(all).boxed()
+            }
+        }
     };
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_HASH (TPM 2.0 Part 2 §9.27, Table 65): a hash algorithm; anything else is
+    /// TPMI_ALG_HASH (TPM 2.0 Part 2 §9.27): a hash algorithm; anything else is
     /// TPM_RC_HASH (libtpms `TPMI_ALG_HASH_Unmarshal`).
     #[doc(alias = "TPMI_ALG_HASH")]
     nullable TpmiAlgHash, err = Hash, accepts = [SHA1, SHA256, SHA384, SHA512, SM3_256]
@@ -183,7 +210,7 @@ impl<const N: bool> TpmiAlgHash<N> {
 }
 
 /// The digest size of hash algorithm `alg` in bytes, 0 for TPM_ALG_NULL and non-hashes
-/// (TPM 2.0 Part 2 §10.3.1, Table 79, TPMU_HA).
+/// (TPM 2.0 Part 2 §10.3.1, TPMU_HA).
 pub fn digest_size(alg: TpmAlgId) -> usize {
     match alg {
         TpmAlgId::SHA1 => 20,
@@ -195,42 +222,42 @@ pub fn digest_size(alg: TpmAlgId) -> usize {
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_ASYM (TPM 2.0 Part 2 §9.28, Table 66): an asymmetric object type; anything
+    /// TPMI_ALG_ASYM (TPM 2.0 Part 2 §9.28): an asymmetric object type; anything
     /// else is TPM_RC_ASYMMETRIC.
     #[doc(alias = "TPMI_ALG_ASYM")]
     nullable TpmiAlgAsym, err = Asymmetric, accepts = [RSA, ECC]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_SYM (TPM 2.0 Part 2 §9.29, Table 67): a symmetric block cipher or XOR; anything
+    /// TPMI_ALG_SYM (TPM 2.0 Part 2 §9.29): a symmetric block cipher or XOR; anything
     /// else is TPM_RC_SYMMETRIC (libtpms adds TDES).
     #[doc(alias = "TPMI_ALG_SYM")]
     nullable TpmiAlgSym, err = Symmetric, accepts = [AES, SM4, CAMELLIA, TDES, XOR]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_SYM_OBJECT (TPM 2.0 Part 2 §9.30, Table 68): a block cipher for objects;
+    /// TPMI_ALG_SYM_OBJECT (TPM 2.0 Part 2 §9.30): a block cipher for objects;
     /// anything else is TPM_RC_SYMMETRIC (libtpms adds TDES).
     #[doc(alias = "TPMI_ALG_SYM_OBJECT")]
     nullable TpmiAlgSymObject, err = Symmetric, accepts = [AES, SM4, CAMELLIA, TDES]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_SYM_MODE (TPM 2.0 Part 2 §9.31, Table 69): a block cipher mode including CMAC;
+    /// TPMI_ALG_SYM_MODE (TPM 2.0 Part 2 §9.31): a block cipher mode including CMAC;
     /// anything else is TPM_RC_MODE.
     #[doc(alias = "TPMI_ALG_SYM_MODE")]
     nullable TpmiAlgSymMode, err = Mode, accepts = [CTR, OFB, CBC, CFB, ECB, CMAC]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_KDF (TPM 2.0 Part 2 §9.32, Table 70): a key or mask generation function;
+    /// TPMI_ALG_KDF (TPM 2.0 Part 2 §9.32): a key or mask generation function;
     /// anything else is TPM_RC_KDF.
     #[doc(alias = "TPMI_ALG_KDF")]
     nullable TpmiAlgKdf, err = Kdf, accepts = [MGF1, KDF1_SP800_56A, KDF2, KDF1_SP800_108]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_SIG_SCHEME (TPM 2.0 Part 2 §9.33, Table 71): a signing scheme; anything else is
+    /// TPMI_ALG_SIG_SCHEME (TPM 2.0 Part 2 §9.33): a signing scheme; anything else is
     /// TPM_RC_SCHEME.
     #[doc(alias = "TPMI_ALG_SIG_SCHEME")]
     nullable TpmiAlgSigScheme, err = Scheme,
@@ -238,14 +265,14 @@ tpmi_alg! {
 }
 
 tpmi_alg! {
-    /// TPMI_ECC_KEY_EXCHANGE (TPM 2.0 Part 2 §9.34, Table 72): an ECC key exchange scheme;
+    /// TPMI_ECC_KEY_EXCHANGE (TPM 2.0 Part 2 §9.34): an ECC key exchange scheme;
     /// anything else is TPM_RC_SCHEME.
     #[doc(alias = "TPMI_ECC_KEY_EXCHANGE")]
     nullable TpmiEccKeyExchange, err = Scheme, accepts = [ECDH, ECMQV, SM2]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_MAC_SCHEME (TPM 2.0 Part 2 §9.36, Table 74): a hash (HMAC) or CMAC; anything
+    /// TPMI_ALG_MAC_SCHEME (TPM 2.0 Part 2 §9.36): a hash (HMAC) or CMAC; anything
     /// else is TPM_RC_SYMMETRIC (libtpms `TPMI_ALG_MAC_SCHEME_Unmarshal`).
     #[doc(alias = "TPMI_ALG_MAC_SCHEME")]
     nullable TpmiAlgMacScheme, err = Symmetric,
@@ -253,28 +280,28 @@ tpmi_alg! {
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_CIPHER_MODE (TPM 2.0 Part 2 §9.37, Table 75): a block cipher mode for
+    /// TPMI_ALG_CIPHER_MODE (TPM 2.0 Part 2 §9.37): a block cipher mode for
     /// TPM2_EncryptDecrypt (no CMAC); anything else is TPM_RC_MODE.
     #[doc(alias = "TPMI_ALG_CIPHER_MODE")]
     nullable TpmiAlgCipherMode, err = Mode, accepts = [CTR, OFB, CBC, CFB, ECB]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_PUBLIC (TPM 2.0 Part 2 §12.2.2, Table 192): an object type; anything else is
+    /// TPMI_ALG_PUBLIC (TPM 2.0 Part 2 §12.2.2): an object type; anything else is
     /// TPM_RC_TYPE. No null.
     #[doc(alias = "TPMI_ALG_PUBLIC")]
     plain TpmiAlgPublic, err = Type, accepts = [KEYEDHASH, RSA, ECC, SYMCIPHER]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_KEYEDHASH_SCHEME (TPM 2.0 Part 2 §11.1.19, Table 151): HMAC or XOR; anything
+    /// TPMI_ALG_KEYEDHASH_SCHEME (TPM 2.0 Part 2 §11.1.20): HMAC or XOR; anything
     /// else is TPM_RC_VALUE.
     #[doc(alias = "TPMI_ALG_KEYEDHASH_SCHEME")]
     nullable TpmiAlgKeyedhashScheme, err = Value, accepts = [HMAC, XOR]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_ASYM_SCHEME (TPM 2.0 Part 2 §11.2.3.4, Table 165): any asymmetric scheme;
+    /// TPMI_ALG_ASYM_SCHEME (TPM 2.0 Part 2 §11.2.3.4): any asymmetric scheme;
     /// anything else is TPM_RC_VALUE.
     #[doc(alias = "TPMI_ALG_ASYM_SCHEME")]
     nullable TpmiAlgAsymScheme, err = Value,
@@ -282,27 +309,27 @@ tpmi_alg! {
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_RSA_SCHEME (TPM 2.0 Part 2 §11.2.4.1, Table 168): an RSA scheme; anything else
+    /// TPMI_ALG_RSA_SCHEME (TPM 2.0 Part 2 §11.2.4.1): an RSA scheme; anything else
     /// is TPM_RC_VALUE.
     #[doc(alias = "TPMI_ALG_RSA_SCHEME")]
     nullable TpmiAlgRsaScheme, err = Value, accepts = [RSASSA, RSAPSS, RSAES, OAEP]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_RSA_DECRYPT (TPM 2.0 Part 2 §11.2.4.3, Table 170): an RSA encryption scheme;
+    /// TPMI_ALG_RSA_DECRYPT (TPM 2.0 Part 2 §11.2.4.3): an RSA encryption scheme;
     /// anything else is TPM_RC_VALUE.
     #[doc(alias = "TPMI_ALG_RSA_DECRYPT")]
     nullable TpmiAlgRsaDecrypt, err = Value, accepts = [RSAES, OAEP]
 }
 
 tpmi_alg! {
-    /// TPMI_ALG_ECC_SCHEME (TPM 2.0 Part 2 §11.2.5.4, Table 176): an ECC signing or key
+    /// TPMI_ALG_ECC_SCHEME (TPM 2.0 Part 2 §11.2.5.4): an ECC signing or key
     /// exchange scheme; anything else is TPM_RC_SCHEME.
     #[doc(alias = "TPMI_ALG_ECC_SCHEME")]
     nullable TpmiAlgEccScheme, err = Scheme, accepts = [ECDSA, SM2, ECDAA, ECSCHNORR, ECDH, ECMQV]
 }
 
-/// TPMI_ECC_CURVE (TPM 2.0 Part 2 §11.2.5.5, Table 177): an implemented ECC curve; anything
+/// TPMI_ECC_CURVE (TPM 2.0 Part 2 §11.2.5.5): an implemented ECC curve; anything
 /// else, or a curve the profile disables, is TPM_RC_CURVE (libtpms `TPMI_ECC_CURVE_Unmarshal`,
 /// which adds BN P638 and the NIST P192/P224/P521 curves).
 #[doc(alias = "TPMI_ECC_CURVE")]
@@ -363,6 +390,19 @@ impl<'a> Unmarshal<'a> for TpmiEccCurve {
     }
 }
 
+#[cfg(any(test, feature = "proptest"))]
+impl proptest::arbitrary::Arbitrary for TpmiEccCurve {
+    type Parameters = ();
+    type Strategy = proptest::strategy::BoxedStrategy<Self>;
+
+    fn arbitrary_with(_: ()) -> Self::Strategy {
+        use proptest::strategy::Strategy;
+        proptest::sample::select(Self::ACCEPTS)
+            .prop_map(Self)
+            .boxed()
+    }
+}
+
 /// Declares a key-size newtype over TPM_KEY_BITS (`u16`) accepting a fixed list; anything else
 /// is TPM_RC_VALUE.
 macro_rules! tpmi_key_bits {
@@ -418,42 +458,206 @@ macro_rules! tpmi_key_bits {
                 Self::new(r.read_u16()?)
             }
         }
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl proptest::arbitrary::Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = proptest::strategy::BoxedStrategy<Self>;
+
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                use proptest::strategy::Strategy;
+                proptest::sample::select(Self::ACCEPTS).prop_map(Self).boxed()
+            }
+        }
     };
 }
 
 tpmi_key_bits! {
-    /// TPMI_RSA_KEY_BITS (TPM 2.0 Part 2 §11.2.4.6, Table 173): 1024, 2048, 3072 or 4096
+    /// TPMI_RSA_KEY_BITS (TPM 2.0 Part 2 §11.2.4.6): 1024, 2048, 3072 or 4096
     /// (libtpms `TPMI_RSA_KEY_BITS_Unmarshal`, 4096 since libtpms 0.10); else TPM_RC_VALUE.
     #[doc(alias = "TPMI_RSA_KEY_BITS")]
     TpmiRsaKeyBits, accepts = [1024, 2048, 3072, 4096]
 }
 
 tpmi_key_bits! {
-    /// TPMI_AES_KEY_BITS (TPM 2.0 Part 2 §11.1.3, Table 125): 128, 192 or 256; else
+    /// TPMI_AES_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128, 192 or 256; else
     /// TPM_RC_VALUE.
     #[doc(alias = "TPMI_AES_KEY_BITS")]
     TpmiAesKeyBits, accepts = [128, 192, 256]
 }
 
 tpmi_key_bits! {
-    /// TPMI_SM4_KEY_BITS (TPM 2.0 Part 2 §11.1.4, Table 126): 128; else TPM_RC_VALUE.
+    /// TPMI_SM4_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128; else TPM_RC_VALUE.
     #[doc(alias = "TPMI_SM4_KEY_BITS")]
     TpmiSm4KeyBits, accepts = [128]
 }
 
 tpmi_key_bits! {
-    /// TPMI_CAMELLIA_KEY_BITS (TPM 2.0 Part 2 §11.1.5, Table 127): 128, 192 or 256; else
+    /// TPMI_CAMELLIA_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128, 192 or 256; else
     /// TPM_RC_VALUE.
     #[doc(alias = "TPMI_CAMELLIA_KEY_BITS")]
     TpmiCamelliaKeyBits, accepts = [128, 192, 256]
 }
 
 tpmi_key_bits! {
-    /// TPMI_TDES_KEY_BITS (libtpms addition beside TPM 2.0 Part 2 §11.1.3, Table 125): 128 or
+    /// TPMI_TDES_KEY_BITS (libtpms addition beside TPM 2.0 Part 2 §11.1.3): 128 or
     /// 192; else TPM_RC_VALUE.
     #[doc(alias = "TPMI_TDES_KEY_BITS")]
     TpmiTdesKeyBits, accepts = [128, 192]
 }
+
+/// Binds a union member's payload in a pattern or expression (helper of [`tpmu!`]).
+macro_rules! tpmu_bind {
+    ($v:ident $t:ty) => {
+        $v
+    };
+}
+pub(crate) use tpmu_bind;
+
+/// Declares a TPMU union as a Rust enum whose variant is the selected member.
+///
+/// Emits `selector()` (the selector value naming the variant), `unmarshal_selected(selector,
+/// r, p)` (reads the member `selector` picks; a selector the union does not list is
+/// [`WireError::Selector`], as libtpms `TPMU_*_Unmarshal` does) and `Marshal`, which writes the
+/// member only (the selector is the enclosing TPMT's field). Derives are the caller's.
+macro_rules! tpmu {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident: $selty:ident {
+            $( $(#[$vmeta:meta])* $sel:ident => $var:ident $( ( $ty:ty ) )? ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$vmeta])* $var $( ($ty) )? ),*
+        }
+
+        impl $name {
+            /// The selector value that picks this member.
+            pub fn selector(&self) -> $selty {
+                match self {
+                    $( Self::$var { .. } => $selty::$sel, )*
+                }
+            }
+
+            /// Read the member `selector` picks.
+            ///
+            /// # Errors
+            /// [`WireError::Selector`] for a selector this union does not list; whatever the
+            /// member's unmarshal returns.
+            pub fn unmarshal_selected<'a>(
+                selector: $selty,
+                r: &mut ::tpm_wire::Reader<'a>,
+                p: &::tpm_wire::Profile,
+            ) -> Result<Self, ::tpm_wire::WireError> {
+                let _ = (&r, p);
+                match selector {
+                    $(
+                        $selty::$sel => Ok(Self::$var $( (
+                            <$ty as ::tpm_wire::Unmarshal<'a>>::unmarshal(r, p)?
+                        ) )?),
+                    )*
+                    _ => Err(::tpm_wire::WireError::Selector),
+                }
+            }
+        }
+
+        impl ::tpm_wire::Marshal for $name {
+            fn marshal(&self, w: &mut ::tpm_wire::Writer<'_>) {
+                let _ = &w;
+                match self {
+                    $(
+                        Self::$var $( ($crate::algorithms::tpmu_bind!(v $ty)) )? => {
+                            $( ::tpm_wire::Marshal::marshal(
+                                $crate::algorithms::tpmu_bind!(v $ty), w); )?
+                        }
+                    )*
+                }
+            }
+        }
+    };
+}
+pub(crate) use tpmu;
+
+/// `Marshal` and `Unmarshal` for a TPMT made of a conditional-null selector (a `tpmi_alg!`
+/// type with the `NULL` const generic) followed by the unions it selects:
+/// `tpmt!(TpmtSymDef { algorithm: TpmiAlgSym, key_bits: TpmuSymKeyBits, mode: TpmuSymMode })`.
+/// The selector is validated first; each union then reads the member it picks.
+macro_rules! tpmt {
+    ($name:ident { $sel:ident: $selty:ident, $( $field:ident: $uty:ty ),+ $(,)? }) => {
+        impl<const N: bool> ::tpm_wire::Marshal for $name<N> {
+            fn marshal(&self, w: &mut ::tpm_wire::Writer<'_>) {
+                let $name { $sel, $($field),+ } = self;
+                ::tpm_wire::Marshal::marshal($sel, w);
+                $( ::tpm_wire::Marshal::marshal($field, w); )+
+            }
+        }
+
+        impl<'a, const N: bool> ::tpm_wire::Unmarshal<'a> for $name<N> {
+            fn unmarshal(
+                r: &mut ::tpm_wire::Reader<'a>,
+                p: &::tpm_wire::Profile,
+            ) -> Result<Self, ::tpm_wire::WireError> {
+                let $sel = <$selty<N> as ::tpm_wire::Unmarshal<'a>>::unmarshal(r, p)?;
+                $( let $field = <$uty>::unmarshal_selected($sel.0, r, p)?; )+
+                Ok($name { $sel, $($field),+ })
+            }
+        }
+    };
+}
+pub(crate) use tpmt;
+
+/// Declares a public TPM2B byte buffer as a newtype over [`tpm_wire::SizedBuf`]: wire form,
+/// `new`, `Deref` to the bytes, and (for tests and the `proptest` feature) `Arbitrary`.
+macro_rules! tpm2b_bytes {
+    ($(#[$meta:meta])* $name:ident, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+        pub struct $name(pub ::tpm_wire::SizedBuf<{ $max }>);
+
+        impl $name {
+            /// The most bytes the buffer holds.
+            pub const MAX: usize = $max;
+
+            /// A buffer holding a copy of `data`.
+            ///
+            /// # Errors
+            /// [`WireError::Size`](::tpm_wire::WireError::Size) when `data` is longer than
+            /// [`Self::MAX`].
+            pub fn new(data: &[u8]) -> Result<Self, ::tpm_wire::WireError> {
+                Ok(Self(::tpm_wire::SizedBuf::new(data)?))
+            }
+
+            /// The bytes.
+            pub fn as_slice(&self) -> &[u8] {
+                self.0.as_slice()
+            }
+        }
+
+        impl ::core::ops::Deref for $name {
+            type Target = [u8];
+            fn deref(&self) -> &[u8] {
+                self.0.as_slice()
+            }
+        }
+
+        ::tpm_wire::wire_newtype!($name(::tpm_wire::SizedBuf<{ $max }>));
+
+        #[cfg(any(test, feature = "proptest"))]
+        impl ::proptest::arbitrary::Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                use ::proptest::strategy::Strategy;
+                ::proptest::collection::vec(::proptest::num::u8::ANY, 0..=$max)
+                    .prop_map(|v| Self::new(&v).unwrap_or_default())
+                    .boxed()
+            }
+        }
+    };
+}
+pub(crate) use tpm2b_bytes;
 
 #[cfg(test)]
 pub(crate) mod tests {

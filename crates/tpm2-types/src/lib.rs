@@ -26,3 +26,6 @@ pub use algorithms::*;
 
 mod rc;
 pub use rc::*;
+
+mod symmetric;
+pub use symmetric::*;
