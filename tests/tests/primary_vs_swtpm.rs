@@ -141,10 +141,7 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let p = std::env::temp_dir().join(format!(
-            "ferrotpm-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let p = std::env::temp_dir().join(format!("ferrotpm-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
     }
@@ -176,11 +173,19 @@ fn create_primary(tpm: &Swtpm, work: &Path, hierarchy: char, alg: &str, attrs: &
     let tmpl = work.join(format!("{tag}.tmpl"));
     let public = work.join(format!("{tag}.pub"));
     let mut cmd = Command::new("tpm2_createprimary");
-    cmd.args(["-T", &tpm.tcti(), "-C", &hierarchy.to_string(), "-G", alg, "-c"])
-        .arg(&ctx)
-        .arg("--template-data")
-        .arg(&tmpl)
-        .stdout(Stdio::null());
+    cmd.args([
+        "-T",
+        &tpm.tcti(),
+        "-C",
+        &hierarchy.to_string(),
+        "-G",
+        alg,
+        "-c",
+    ])
+    .arg(&ctx)
+    .arg("--template-data")
+    .arg(&tmpl)
+    .stdout(Stdio::null());
     if !attrs.is_empty() {
         cmd.args(["-a", attrs]);
     }
@@ -222,7 +227,12 @@ impl<'a> Rd<'a> {
             .checked_add(n)
             .filter(|e| *e <= self.buf.len())
             .unwrap_or_else(|| {
-                panic!("{}: truncated at {} (+{n} of {})", self.what, self.pos, self.buf.len())
+                panic!(
+                    "{}: truncated at {} (+{n} of {})",
+                    self.what,
+                    self.pos,
+                    self.buf.len()
+                )
             });
         let s = &self.buf[self.pos..end];
         self.pos = end;
@@ -301,7 +311,10 @@ fn parse_permall(file: &[u8]) -> Persistent {
         if tag == 1 {
             break (body, off);
         }
-        assert!(r.pos < file.len(), "no plaintext data TLV (encrypted state?)");
+        assert!(
+            r.pos < file.len(),
+            "no plaintext data TLV (encrypted state?)"
+        );
     };
 
     let mut r = Rd::new(data, "PERSISTENT_ALL");
@@ -315,7 +328,10 @@ fn parse_permall(file: &[u8]) -> Persistent {
     // PERSISTENT_DATA
     r.what = "PERSISTENT_DATA";
     let pd_version = r.nv_header(0x1221_3443);
-    assert!(pd_version >= 3, "PERSISTENT_DATA v{pd_version} has no compat levels");
+    assert!(
+        pd_version >= 3,
+        "PERSISTENT_DATA v{pd_version} has no compat levels"
+    );
     r.u8(); // disableClear
     r.u16(); // ownerAlg
     r.u16(); // endorsementAlg
@@ -506,8 +522,8 @@ fn derive_unique(c: &Created, pd: &Persistent, compat_override: Option<SeedCompa
             .n()
             .to_vec(),
         Params::Ecc { curve } => {
-            let k = derive_ecc_primary(&inputs, EccCurve::from_tpm_curve_id(curve).unwrap())
-                .unwrap();
+            let k =
+                derive_ecc_primary(&inputs, EccCurve::from_tpm_curve_id(curve).unwrap()).unwrap();
             [k.x(), k.y()].concat()
         }
         Params::Sym { key_bits } => {
@@ -565,7 +581,11 @@ fn check(created: &[Created], pd: &Persistent, compat_override: Option<SeedCompa
             ));
         }
     }
-    assert!(failures.is_empty(), "derivations differ:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "derivations differ:\n{}",
+        failures.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------

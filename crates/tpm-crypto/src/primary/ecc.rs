@@ -20,42 +20,16 @@ pub enum EccCurve {
 }
 
 /// The group order n of NIST P-256 (FIPS 186-4 D.1.2.3), big-endian.
-const P256_ORDER: [u8; 32] =
-    hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
 /// The group order n of NIST P-384 (FIPS 186-4 D.1.2.4), big-endian.
-const P384_ORDER: [u8; 48] = hex48(
-    "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
-);
-
-const fn nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => 0,
-    }
-}
-
-const fn hex32(s: &str) -> [u8; 32] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn hex48(s: &str) -> [u8; 48] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 48];
-    let mut i = 0;
-    while i < 48 {
-        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
+const P384_ORDER: [u8; 48] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf,
+    0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+];
 
 impl EccCurve {
     /// The TPM_ECC_CURVE value.
@@ -97,7 +71,10 @@ pub(crate) struct EccKey {
 
 /// `BnEccGetPrivate` (CryptEccMain.c): `c = BnGetRandomBits(orderBytes * 8 + 64)` in one DRBG
 /// request, then `d = c mod (n - 1) + 1`, so that 1 <= d < n (FIPS 186-4 B.4.1).
-pub(crate) fn private_scalar(curve: EccCurve, drbg: &mut PrimaryDrbg) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn private_scalar(
+    curve: EccCurve,
+    drbg: &mut PrimaryDrbg,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     let order = curve.order();
     let order_bits = u32::try_from(order.len())
         .ok()
@@ -142,9 +119,5 @@ pub(crate) fn generate_key(curve: EccCurve, drbg: &mut PrimaryDrbg) -> Result<Ec
     if x.len() != len || y.len() != len {
         return Err(Error::Internal);
     }
-    Ok(EccKey {
-        d,
-        x,
-        y,
-    })
+    Ok(EccKey { d, x, y })
 }

@@ -45,6 +45,7 @@
 //!      * the first prime found becomes Q, the next ones P; a P within 2^100 of Q
 //!        (`BnMsb(|P − Q|) < 100`) is replaced; `ComputePrivateExponent` (CRT form) must find
 //!        e⁻¹ mod (p−1) and mod (q−1), else the failing prime is zeroed and Q refilled from P.
+//!
 //!      The sensitive area holds P (the *later* prime) and `unique.rsa` = P·Q.
 //!      For signing keys the reference then draws a trial message from the DRBG
 //!      (`BnGenerateRandomInRange`); that only affects the `seedValue`, which signing keys
@@ -165,7 +166,10 @@ impl fmt::Debug for PrimaryInputs<'_> {
             .field("compat", &self.compat)
             .field("name", &self.name)
             .field("name_alg", &self.name_alg)
-            .field("endorsement_proofs", &self.endorsement_proofs.map(|_| "<redacted>"))
+            .field(
+                "endorsement_proofs",
+                &self.endorsement_proofs.map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -337,7 +341,10 @@ impl fmt::Debug for DerivedEcc {
 ///
 /// # Errors
 /// [`Error::Limit`] if the DRBG hit its limit, [`Error::Internal`] for a broken invariant.
-pub fn derive_ecc_primary(inputs: &PrimaryInputs<'_>, curve: EccCurve) -> Result<DerivedEcc, Error> {
+pub fn derive_ecc_primary(
+    inputs: &PrimaryInputs<'_>,
+    curve: EccCurve,
+) -> Result<DerivedEcc, Error> {
     let mut drbg = inputs.drbg()?;
     let key = ecc::generate_key(curve, &mut drbg)?;
     let seed_value = inputs.seed_value(&mut drbg)?;

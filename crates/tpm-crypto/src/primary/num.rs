@@ -94,7 +94,10 @@ pub(crate) fn words_for_bits(bits: u32) -> usize {
 /// `BnMaskBits` masks the top word with `~0 >> (bits % 64)`, which keeps the *low*
 /// `64 - bits % 64` bits of that word; for the sizes used here (multiples of 64) it keeps
 /// everything. We apply the same mask so that other sizes behave like the reference code.
-pub(crate) fn random_bits(drbg: &mut PrimaryDrbg, bits: u32) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn random_bits(
+    drbg: &mut PrimaryDrbg,
+    bits: u32,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
     let nbytes = (bits as usize).div_ceil(8);
     let words = words_for_bits(bits);
     let total = words.checked_mul(WORD).ok_or(Error::Internal)?;

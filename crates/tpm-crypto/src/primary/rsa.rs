@@ -30,11 +30,12 @@ const PRIMES_IN_TABLE: u32 = 6542;
 /// `s_PrimeMarkers` (CryptPrimeSieve.c): the (1024·(i+1))-th prime.
 const PRIME_MARKERS: [u32; 6] = [8167, 17881, 28183, 38891, 49871, 60961];
 /// `sieveMarks` (CryptPrimeSieve.c): (stop prime, primes multiplied per remainder).
-const SIEVE_MARKS: [(u32, usize); 5] = [(31, 7), (73, 5), (241, 4), (1621, 3), (65535, 2)];
+pub(crate) const SIEVE_MARKS: [(u32, usize); 5] =
+    [(31, 7), (73, 5), (241, 4), (1621, 3), (65535, 2)];
 
 /// The odd primes 3..=65537, i.e. exactly the entries of the reference `s_PrimeTable`
 /// (a unit test checks the count against `s_PrimesInTable`).
-fn odd_primes() -> &'static [u32] {
+pub(crate) fn odd_primes() -> &'static [u32] {
     static PRIMES: OnceLock<Vec<u32>> = OnceLock::new();
     PRIMES.get_or_init(|| {
         let n = LAST_PRIME_IN_TABLE as usize + 1;
@@ -132,7 +133,7 @@ fn miller_rabin_rounds(bits: u32) -> u32 {
 /// `MillerRabin` (CryptPrime.c), FIPS 186-3 C.3.1 with the bases `b` from
 /// `BnGetRandomBits(b, wlen)` on the derivation DRBG, redrawn while `b <= 1 || b >= w - 1`.
 /// `w` is odd and big-endian, a multiple of 8 bytes long.
-fn miller_rabin(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
+pub(crate) fn miller_rabin(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
     let wlen = bit_len(w_be);
     let mut wm1_be = Zeroizing::new(w_be.to_vec());
     sub_u32(&mut wm1_be, 1)?;
@@ -157,7 +158,10 @@ fn miller_rabin(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
         let b = loop {
             let bytes = random_bits(drbg, wlen)?;
             let mut padded = Zeroizing::new(vec![0u8; w_be.len()]);
-            let pad = padded.len().checked_sub(bytes.len()).ok_or(Error::Internal)?;
+            let pad = padded
+                .len()
+                .checked_sub(bytes.len())
+                .ok_or(Error::Internal)?;
             padded
                 .get_mut(pad..)
                 .ok_or(Error::Internal)?
@@ -193,7 +197,7 @@ fn miller_rabin(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
 
 /// `RsaAdjustPrimeLimit` (CryptPrimeSieve.c): returns `primeLimit`, half the largest prime
 /// the sieve uses (primes `p` with `p >> 1 <= primeLimit`).
-fn prime_limit(requested: u32) -> u32 {
+pub(crate) fn prime_limit(requested: u32) -> u32 {
     let requested = if requested == 0 || requested > PRIMES_IN_TABLE {
         PRIMES_IN_TABLE
     } else {
@@ -237,7 +241,7 @@ fn clear_bit(field: &mut [u8], j: u32) {
 
 /// `FindNthSetBit`: the index of the `n`-th set bit (1-based `n`), bits counted from bit 0 of
 /// byte 0 upwards.
-fn nth_set_bit(field: &[u8], n: u32) -> Option<u32> {
+pub(crate) fn nth_set_bit(field: &[u8], n: u32) -> Option<u32> {
     let mut seen: u32 = 0;
     for (i, byte) in field.iter().enumerate() {
         let ones = byte.count_ones();
@@ -362,7 +366,7 @@ fn prime_select_with_sieve(
 /// bits become `0xB505 + (top16 * 0x4AFB >> 16)`, the low 16 bits of the top word stay, and
 /// — the historical bug this level preserves — bits 16..47 of the top word are cleared
 /// (`MASK` is `MAX_CRYPT_UWORD >> 48`). The number is made odd.
-fn adjust_pre_rev155(be: &mut [u8]) -> Result<(), Error> {
+pub(crate) fn adjust_pre_rev155(be: &mut [u8]) -> Result<(), Error> {
     let top = be.first_chunk_mut::<WORD>().ok_or(Error::Internal)?;
     let msw = u64::from_be_bytes(*top);
     let high = (msw >> 48) as u32;
@@ -378,7 +382,7 @@ fn adjust_pre_rev155(be: &mut [u8]) -> Result<(), Error> {
 /// `x` of the most significant *non-zero* word become `0xB5050000 + x * 0x4AFB / 2^16`
 /// (mapping [0, 2^32) onto [0xB5050000, 2^32), i.e. >= sqrt(2)/2 in fixed point), the low
 /// 32 bits stay, and the number is made odd.
-fn adjust_new(be: &mut [u8]) -> Result<(), Error> {
+pub(crate) fn adjust_new(be: &mut [u8]) -> Result<(), Error> {
     // The reference code works on d[size - 1], and BnFrom2B trims zero top words.
     let mut words = be.chunks_exact_mut(WORD);
     let top = words
@@ -466,7 +470,11 @@ pub(crate) struct Primes {
 /// The exponent check of CryptRsaGenerateKey: 0 means 65537; anything else must be at
 /// least 65537 and pass `IsPrimeInt`.
 pub(crate) fn check_exponent(exponent: u32) -> Result<u32, Error> {
-    let e = if exponent == 0 { DEFAULT_EXPONENT } else { exponent };
+    let e = if exponent == 0 {
+        DEFAULT_EXPONENT
+    } else {
+        exponent
+    };
     if e < DEFAULT_EXPONENT {
         return Err(Error::Value);
     }
