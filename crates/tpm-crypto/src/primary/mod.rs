@@ -239,7 +239,9 @@ impl DerivedRsa {
         &self.q
     }
     /// The derived `seedValue` (nameAlg digest size). libtpms keeps it only for restricted
-    /// decryption keys.
+    /// decryption keys; for signing keys it zeroes it, and this value is then not the one
+    /// libtpms drew (its trial encryption consumed DRBG output first), so callers must zero it
+    /// too.
     pub fn seed_value(&self) -> &[u8] {
         &self.seed_value
     }
