@@ -29,3 +29,6 @@ pub use rc::*;
 
 mod symmetric;
 pub use symmetric::*;
+
+mod attributes;
+pub use attributes::*;
