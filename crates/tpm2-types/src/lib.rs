@@ -32,3 +32,6 @@ pub use symmetric::*;
 
 mod attributes;
 pub use attributes::*;
+
+// Inherent methods on `TpmHandle`; nothing to re-export.
+mod handles;
