@@ -18,6 +18,24 @@ pub use secret::*;
 mod interface;
 pub use interface::*;
 
+mod basic;
+pub use basic::*;
+
+mod pcr;
+pub use pcr::*;
+
+mod tickets;
+pub use tickets::*;
+
+mod lists;
+pub use lists::*;
+
+mod capability;
+pub use capability::*;
+
+mod clock;
+pub use clock::*;
+
 mod constants;
 pub use constants::*;
 
