@@ -53,3 +53,9 @@ pub use attributes::*;
 
 // Inherent methods on `TpmHandle`; nothing to re-export.
 mod handles;
+
+mod schemes;
+pub use schemes::*;
+
+mod asymmetric;
+pub use asymmetric::*;
