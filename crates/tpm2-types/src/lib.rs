@@ -36,6 +36,18 @@ pub use capability::*;
 mod clock;
 pub use clock::*;
 
+mod attest;
+pub use attest::*;
+
+mod session;
+pub use session::*;
+
+mod nv;
+pub use nv::*;
+
+mod context;
+pub use context::*;
+
 mod constants;
 pub use constants::*;
 
