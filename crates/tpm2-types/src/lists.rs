@@ -3,7 +3,7 @@
 //! MAX_CAP_BUFFER and the item size) or below its minimum is TPM_RC_SIZE (libtpms
 //! `TPML_*_Unmarshal`).
 //!
-//! With the `proptest` feature (and in this crate's tests), [`strategies`] builds lists for
+//! With the `proptest` feature (and in this crate's tests), the `strategies` module builds lists for
 //! property tests elsewhere: `strategies::list::<TpmsPcrSelection, HASH_COUNT, 0>(4)`.
 
 use tpm_wire::List;
