@@ -71,3 +71,6 @@ pub use schemes::*;
 
 mod asymmetric;
 pub use asymmetric::*;
+
+mod object;
+pub use object::*;

@@ -349,6 +349,8 @@ pub type TpmsSignatureEcschnorr = TpmsSignatureEcc;
 tpmu! {
     /// TPMU_SIGNATURE (TPM 2.0 Part 2 §11.3.5): a signature of the selected scheme.
     #[doc(alias = "TPMU_SIGNATURE")]
+    // Inline like the C union: no allocation per structure; the size is bounded.
+    #[allow(clippy::large_enum_variant)]
     #[derive(Clone, PartialEq, Eq, Hash, Debug)]
     pub enum TpmuSignature: TpmAlgId {
         /// TPM_ALG_RSASSA: `rsassa`.
