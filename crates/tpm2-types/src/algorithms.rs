@@ -543,8 +543,8 @@ macro_rules! tpmu {
             /// Read the member `selector` picks.
             ///
             /// # Errors
-            /// [`WireError::Selector`] for a selector this union does not list; whatever the
-            /// member's unmarshal returns.
+            /// [`WireError::Selector`](::tpm_wire::WireError::Selector) for a selector this union
+            /// does not list; whatever the member's unmarshal returns.
             pub fn unmarshal_selected<'a>(
                 selector: $selty,
                 r: &mut ::tpm_wire::Reader<'a>,
