@@ -74,3 +74,9 @@ pub use asymmetric::*;
 
 mod object;
 pub use object::*;
+
+mod command;
+pub use command::*;
+
+mod commands;
+pub use commands::*;

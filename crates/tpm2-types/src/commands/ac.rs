@@ -2,33 +2,37 @@
 
 #[allow(unused_imports)]
 use crate::TpmHandle;
-use crate::{Tpm2bMaxBuffer, Tpm2bName, TpmAt, TpmiYesNo, TpmlAcCapabilities, TpmsAcOutput};
+use crate::{Tpm2bName, TpmiYesNo};
 
-command! {
-    AcGetCapability = AC_GET_CAPABILITY, "TPM2_AC_GetCapability", "§32.2";
-    handles AcGetCapabilityHandles { ac }
-    in AcGetCapabilityIn {
-        capability: TpmAt,
-        count: u32,
-    }
-    rsp_handles AcGetCapabilityRspHandles {}
-    out AcGetCapabilityOut {
-        more_data: TpmiYesNo,
-        capabilities_data: TpmlAcCapabilities,
-    }
-}
+// Waits for TPML_AC_CAPABILITIES / TPMS_AC_OUTPUT (Part 2 §10.9.14, §10.13.x), owned
+// by the interface types; libtpms 0.9 does not implement the AC commands.
+// command! {
+//     AcGetCapability = AC_GET_CAPABILITY, "TPM2_AC_GetCapability", "§32.2";
+//     handles AcGetCapabilityHandles { ac }
+//     in AcGetCapabilityIn {
+//         capability: TpmAt,
+//         count: u32,
+//     }
+//     rsp_handles AcGetCapabilityRspHandles {}
+//     out AcGetCapabilityOut {
+//         more_data: TpmiYesNo,
+//         capabilities_data: TpmlAcCapabilities,
+//     }
+// }
 
-command! {
-    AcSend = AC_SEND, "TPM2_AC_Send", "§32.3";
-    handles AcSendHandles { send_object, auth_handle, ac }
-    in AcSendIn {
-        ac_data_in: Tpm2bMaxBuffer,
-    }
-    rsp_handles AcSendRspHandles {}
-    out AcSendOut {
-        ac_data_out: TpmsAcOutput,
-    }
-}
+// Waits for TPML_AC_CAPABILITIES / TPMS_AC_OUTPUT (Part 2 §10.9.14, §10.13.x), owned
+// by the interface types; libtpms 0.9 does not implement the AC commands.
+// command! {
+//     AcSend = AC_SEND, "TPM2_AC_Send", "§32.3";
+//     handles AcSendHandles { send_object, auth_handle, ac }
+//     in AcSendIn {
+//         ac_data_in: Tpm2bMaxBuffer,
+//     }
+//     rsp_handles AcSendRspHandles {}
+//     out AcSendOut {
+//         ac_data_out: TpmsAcOutput,
+//     }
+// }
 
 command! {
     PolicyAcSendSelect = POLICY_AC_SEND_SELECT, "TPM2_Policy_AC_SendSelect", "§32.4";

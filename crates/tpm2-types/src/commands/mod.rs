@@ -303,7 +303,8 @@ command_table! {
     NvIncrement, NvExtend, NvSetBits, NvWriteLock, NvGlobalWriteLock, NvRead, NvReadLock,
     NvChangeAuth, NvCertify,
     // §32-§33
-    AcGetCapability, AcSend, PolicyAcSendSelect, ActSetTimeout,
+    // AcGetCapability, AcSend: see ac.rs.
+    PolicyAcSendSelect, ActSetTimeout,
     // §34
     VendorTcgTest,
 }
