@@ -48,8 +48,9 @@ wire_struct!(TpmsTaggedProperty { property, value });
 pub struct TpmsTaggedPolicy {
     /// handle.
     pub handle: TpmHandle,
-    /// policyHash.
-    pub policy_hash: TpmtHa,
+    /// policyHash (TPM_ALG_NULL with an empty digest when the handle has no policy, as
+    /// libtpms reports it).
+    pub policy_hash: TpmtHa<true>,
 }
 
 wire_struct!(TpmsTaggedPolicy {

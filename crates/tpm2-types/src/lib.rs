@@ -51,20 +51,20 @@ pub use context::*;
 mod constants;
 pub use constants::*;
 
-mod algorithms;
-pub use algorithms::*;
-
 mod rc;
 pub use rc::*;
-
-mod symmetric;
-pub use symmetric::*;
 
 mod attributes;
 pub use attributes::*;
 
 // Inherent methods on `TpmHandle`; nothing to re-export.
 mod handles;
+
+mod algorithms;
+pub use algorithms::*;
+
+mod symmetric;
+pub use symmetric::*;
 
 mod schemes;
 pub use schemes::*;

@@ -1,0 +1,160 @@
+//! TPM2_Startup and TPM2_Shutdown (TPM 2.0 Part 3 §9.3, §9.4; libtpms `StartupCommands.c`).
+
+use tpm2_types::{TpmRc, TpmSu};
+
+use crate::exec::Ctx;
+use crate::pcr::StartupKind;
+use crate::state::{PRE_STARTUP_FLAG, STARTUP_LOCALITY_3, SU_DA_USED, SU_NONE, StateClear};
+use crate::tpm::Tpm2;
+
+/// Orderly states: anything below SU_DA_USED (libtpms IS_ORDERLY).
+fn is_orderly(v: u16) -> bool {
+    v < SU_DA_USED
+}
+
+/// TPM 2.0 Part 3 §9.3 TPM2_Startup.
+///
+/// # Errors
+/// TPM_RC_LOCALITY from a locality other than 0 or 3 (or not the one of the saved state);
+/// TPM_RC_VALUE (parameter 1) for Startup(STATE) without a preceding Shutdown(STATE).
+pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let su: TpmSu = ctx.param()?;
+    ctx.end()?;
+    if su != TpmSu::CLEAR && su != TpmSu::STATE {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
+    let mut locality = ctx.locality;
+    if locality != 0 && locality != 3 {
+        return Err(TpmRc::LOCALITY);
+    }
+    if tpm.rt.drtm_pre_startup {
+        locality = 0;
+    }
+    tpm.rt.startup_locality3 = locality == 3;
+    let orderly = tpm.perm.orderly_state;
+    let da_used = orderly == SU_DA_USED;
+    let mut prev = if da_used { SU_NONE } else { orderly };
+    if is_orderly(prev) {
+        prev &= !(PRE_STARTUP_FLAG | STARTUP_LOCALITY_3);
+    }
+    if su == TpmSu::STATE {
+        if prev != TpmSu::STATE.0 || tpm.perm.saved.is_none() {
+            return Err(TpmRc::VALUE.parameter(1));
+        }
+        if tpm.rt.drtm_pre_startup != (orderly & PRE_STARTUP_FLAG != 0) {
+            return Err(TpmRc::VALUE.parameter(1));
+        }
+        if tpm.rt.startup_locality3 != (orderly & STARTUP_LOCALITY_3 != 0) {
+            return Err(TpmRc::LOCALITY);
+        }
+    }
+    tpm.rt.prev_orderly = prev;
+    let kind = match (prev == TpmSu::STATE.0, su == TpmSu::STATE) {
+        (true, true) => StartupKind::Resume,
+        (true, false) => StartupKind::Restart,
+        _ => StartupKind::Reset,
+    };
+    let saved = tpm.perm.saved.take();
+    match (&kind, saved) {
+        (StartupKind::Resume, Some((clear, reset))) => {
+            tpm.clear = clear;
+            tpm.reset = reset;
+        }
+        (StartupKind::Restart, Some((_, reset))) => {
+            tpm.reset = reset;
+        }
+        _ => {}
+    }
+
+    // TimeStartup: after a non-orderly shutdown the clock is not safe.
+    if !is_orderly(prev) {
+        tpm.perm.clock_safe = false;
+    }
+    // DAStartup.
+    tpm.rt.self_heal_timer = 0;
+    tpm.rt.lockout_failed_at = None;
+    if tpm.perm.da.lockout_recovery == 0 {
+        tpm.perm.da.lockout_auth_enabled = true;
+    }
+    if tpm.perm.da.recovery_time != 0
+        && tpm.perm.da.failed_tries < tpm.perm.da.max_tries
+        && !is_orderly(prev)
+        && da_used
+    {
+        tpm.perm.da.failed_tries = tpm.perm.da.failed_tries.saturating_add(1);
+    }
+    // HierarchyStartup.
+    tpm.rt.ph_enable = true;
+    if kind != StartupKind::Resume {
+        let saved_pcrs = core::mem::take(&mut tpm.clear.pcr_save);
+        tpm.clear = StateClear::default();
+        tpm.clear.pcr_save = saved_pcrs;
+    }
+    if kind == StartupKind::Reset {
+        tpm.reseed_null()?;
+    }
+    // PCRStartup.
+    if kind == StartupKind::Reset {
+        tpm.reset.pcr_counter = 0;
+    }
+    let alloc = tpm.perm.pcr_allocated;
+    let save = tpm.clear.pcr_save.clone();
+    tpm.pcrs
+        .startup(&alloc, kind, locality, tpm.rt.drtm_pre_startup, &save);
+    for pcr in 0..crate::pcr::PCR_COUNT {
+        let restored = kind == StartupKind::Resume && crate::pcr::attributes(pcr).state_save;
+        if !restored && (pcr == 0 || crate::pcr::counts_change(pcr)) {
+            tpm.reset.pcr_counter = tpm.reset.pcr_counter.wrapping_add(1);
+        }
+    }
+    if kind != StartupKind::Resume {
+        tpm.clear.pcr_auth = crate::state::AuthValue::default();
+    }
+    match kind {
+        StartupKind::Resume => {
+            tpm.reset.restart_count = tpm.reset.restart_count.wrapping_add(1);
+        }
+        StartupKind::Restart => {
+            tpm.reset.clear_count = tpm.reset.clear_count.wrapping_add(1);
+            tpm.reset.restart_count = tpm.reset.restart_count.wrapping_add(1);
+        }
+        StartupKind::Reset => {
+            tpm.reset.object_context_id = 0;
+            tpm.reset.clear_count = 0;
+            tpm.perm.reset_count = tpm.perm.reset_count.wrapping_add(1);
+            tpm.perm.total_reset_count = tpm.perm.total_reset_count.wrapping_add(1);
+            tpm.reset.restart_count = 0;
+        }
+    }
+    tpm.perm.orderly_state = SU_NONE;
+    tpm.rt.started = true;
+    tpm.mark_permanent_dirty();
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §9.4 TPM2_Shutdown.
+///
+/// # Errors
+/// TPM_RC_TYPE (parameter 1) for Shutdown(STATE) after a PCR_Allocate; TPM_RC_VALUE
+/// (parameter 1) for a type other than CLEAR or STATE.
+pub(crate) fn shutdown(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let su: TpmSu = ctx.param()?;
+    ctx.end()?;
+    if tpm.rt.pcr_reconfig && su == TpmSu::STATE {
+        return Err(TpmRc::TYPE.parameter(1));
+    }
+    tpm.perm.orderly_state = su.0;
+    if su == TpmSu::STATE {
+        tpm.clear.pcr_save = tpm.pcrs.state_save(&tpm.perm.pcr_allocated);
+        tpm.perm.saved = Some((tpm.clear.clone(), tpm.reset.clone()));
+        if tpm.rt.drtm_pre_startup {
+            tpm.perm.orderly_state = TpmSu::STATE.0 | PRE_STARTUP_FLAG;
+        } else if tpm.rt.startup_locality3 {
+            tpm.perm.orderly_state = TpmSu::STATE.0 | STARTUP_LOCALITY_3;
+        }
+    } else if su != TpmSu::CLEAR {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
+    tpm.mark_permanent_dirty();
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! The command path, written once (TPM 2.0 Part 3 §5; libtpms `ExecCommand.c`
+//! `ExecuteCommand`, `CommandDispatcher.c`, `SessionProcess.c`).
+//!
+//! Order of checks, each with the response code libtpms gives: tag (TPM_RC_BAD_TAG), size
+//! (TPM_RC_COMMAND_SIZE when the size field differs from the bytes received or exceeds the
+//! maximum), command code (TPM_RC_COMMAND_CODE when not implemented), Startup state
+//! (TPM_RC_INITIALIZE), handle area (handle type, then that the entity exists, numbered
+//! `handle[n]`), authorization area (size, then each session, numbered `session[n]`), then the
+//! handler, which unmarshals its parameters first (numbered `parameter[n]`; leftover bytes are
+//! TPM_RC_SIZE) and then acts. An error response is the bare header with TPM_ST_NO_SESSIONS.
+
+use tpm_wire::{Marshal, Profile, Reader, Unmarshal, Writer};
+use tpm2_types::{TpmCc, TpmHandle, TpmRc, TpmSt, TpmaSession, hc};
+
+use crate::state::AuthValue;
+use crate::table::{self, AuthRole, CommandDef};
+use crate::tpm::Tpm2;
+
+/// Size of a command or response header.
+pub const HEADER_SIZE: usize = 10;
+/// At most three sessions per command (MAX_SESSION_NUM).
+const MAX_SESSIONS: usize = 3;
+
+/// What a handler sees of its command, and where it puts its answer.
+pub(crate) struct Ctx<'c> {
+    /// Locality the command arrived at.
+    pub locality: u8,
+    /// The request handles, validated and checked to exist.
+    pub handles: [TpmHandle; 3],
+    params: Reader<'c>,
+    pnum: u8,
+    /// Response parameters.
+    pub out: Vec<u8>,
+    /// The response handle, for commands that return one.
+    pub rhandle: Option<TpmHandle>,
+    /// The algorithm profile used to judge input.
+    pub profile: Profile,
+}
+
+impl<'c> Ctx<'c> {
+    /// Unmarshal the next parameter; a failure carries its parameter number.
+    pub fn param<T: Unmarshal<'c>>(&mut self) -> Result<T, TpmRc> {
+        self.pnum = self.pnum.saturating_add(1);
+        T::unmarshal(&mut self.params, &self.profile)
+            .map_err(|e| TpmRc::from(e).parameter(self.pnum))
+    }
+
+    /// All parameters must have been read (libtpms `CommandDispatcher`: leftover bytes are
+    /// TPM_RC_SIZE with no parameter number).
+    pub fn end(&mut self) -> Result<(), TpmRc> {
+        if self.params.is_empty() {
+            Ok(())
+        } else {
+            Err(TpmRc::SIZE)
+        }
+    }
+
+    /// Append a response parameter.
+    pub fn write<T: Marshal + ?Sized>(&mut self, v: &T) {
+        v.marshal(&mut Writer::to_vec(&mut self.out));
+    }
+}
+
+/// One parsed session of the authorization area (TPMS_AUTH_COMMAND).
+struct Session {
+    attributes: TpmaSession,
+    auth: AuthValue,
+}
+
+fn number(rc: TpmRc, kind: Kind, i: usize) -> TpmRc {
+    let n = u8::try_from(i + 1).unwrap_or(u8::MAX);
+    match kind {
+        Kind::Handle => rc.handle(n),
+        Kind::Session => rc.session(n),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Handle,
+    Session,
+}
+
+impl Tpm2 {
+    /// Run one command; the response goes to `rsp`. Never panics; always a well-formed
+    /// response when `rsp` has room for the header.
+    pub(crate) fn run(&mut self, locality: u8, cmd: &[u8], rsp: &mut Vec<u8>) {
+        rsp.clear();
+        if self.is_failed() {
+            self.failure_response(cmd, rsp);
+            return;
+        }
+        self.update_time();
+        // Any command ends a running _TPM_Hash_Data sequence (libtpms ObjectTerminateEvent).
+        self.terminate_drtm_sequence();
+        let mut ctx_out = core::mem::take(&mut self.scratch);
+        ctx_out.clear();
+        let result = self.dispatch(locality, cmd, &mut ctx_out, rsp);
+        if let Err(rc) = result {
+            rsp.clear();
+            write_header(rsp, TpmSt::NO_SESSIONS, HEADER_SIZE, rc.raw());
+        }
+        ctx_out.clear();
+        self.scratch = ctx_out;
+        self.after_command();
+    }
+
+    fn dispatch(
+        &mut self,
+        locality: u8,
+        cmd: &[u8],
+        scratch: &mut Vec<u8>,
+        rsp: &mut Vec<u8>,
+    ) -> Result<(), TpmRc> {
+        let profile = Profile::ALL;
+        let mut r = Reader::new(cmd);
+        // TPMI_ST_COMMAND_TAG: anything but the two command tags is TPM_RC_BAD_TAG.
+        let tag = TpmSt(r.read_u16().map_err(TpmRc::from)?);
+        if tag != TpmSt::NO_SESSIONS && tag != TpmSt::SESSIONS {
+            return Err(TpmRc::BAD_TAG);
+        }
+        let size = r.read_u32().map_err(TpmRc::from)?;
+        if usize::try_from(size).ok() != Some(cmd.len())
+            || size > crate::properties::MAX_COMMAND_SIZE
+        {
+            return Err(TpmRc::COMMAND_SIZE);
+        }
+        let cc = TpmCc(r.read_u32().map_err(TpmRc::from)?);
+        let def = table::lookup(cc).ok_or(TpmRc::COMMAND_CODE)?;
+        let started = self.is_started();
+        if started == (cc == TpmCc::STARTUP) {
+            return Err(TpmRc::INITIALIZE);
+        }
+
+        // Handle area: each handle's type, then whether its entity is there.
+        let mut handles = [TpmHandle::NULL; 3];
+        for (i, spec) in def.handles.iter().enumerate() {
+            let raw = r
+                .read_u32()
+                .map_err(|e| number(TpmRc::from(e), Kind::Handle, i))?;
+            (spec.check)(TpmHandle(raw)).map_err(|e| number(TpmRc::from(e), Kind::Handle, i))?;
+            if let Some(slot) = handles.get_mut(i) {
+                *slot = TpmHandle(raw);
+            }
+        }
+        for (i, h) in handles.iter().take(def.handles.len()).enumerate() {
+            self.entity_present(*h).map_err(|rc| {
+                if rc == TpmRc::REFERENCE_H0 {
+                    TpmRc::from_raw(rc.raw().saturating_add(u32::try_from(i).unwrap_or(0)))
+                        .unwrap_or(rc)
+                } else {
+                    number(rc, Kind::Handle, i)
+                }
+            })?;
+        }
+
+        // Authorization area.
+        let mut sessions: Vec<Session> = Vec::new();
+        if tag == TpmSt::SESSIONS {
+            let auth_size = r.read_u32().map_err(TpmRc::from)?;
+            let auth_size = usize::try_from(auth_size).unwrap_or(usize::MAX);
+            if auth_size < 9 || auth_size > r.remaining() {
+                return Err(TpmRc::SIZE);
+            }
+            if def.no_sessions {
+                return Err(TpmRc::AUTH_CONTEXT);
+            }
+            let mut a = r.sub(auth_size).map_err(TpmRc::from)?;
+            while !a.is_empty() {
+                let i = sessions.len();
+                if i == MAX_SESSIONS {
+                    return Err(number(TpmRc::SIZE, Kind::Session, i));
+                }
+                sessions.push(parse_session(&mut a, &profile, i)?);
+            }
+            self.check_sessions(def, &handles, &sessions)?;
+        } else {
+            // CheckAuthNoSession: a handle that needs authorization needs a session.
+            if def.handles.iter().any(|h| h.auth != AuthRole::None) {
+                return Err(TpmRc::AUTH_MISSING);
+            }
+        }
+
+        // Parameters and the handler.
+        let mut ctx = Ctx {
+            locality,
+            handles,
+            params: r,
+            pnum: 0,
+            out: core::mem::take(scratch),
+            rhandle: None,
+            profile,
+        };
+        let result = (def.handler)(self, &mut ctx);
+        *scratch = core::mem::take(&mut ctx.out);
+        result?;
+
+        // Response: header, handle, [parameterSize], parameters, [sessions].
+        let mut body_len = scratch.len();
+        let rhandle = if def.response_handle {
+            Some(ctx.rhandle.unwrap_or(TpmHandle::NULL))
+        } else {
+            None
+        };
+        if rhandle.is_some() {
+            body_len += 4;
+        }
+        let session_bytes = sessions.len() * 5;
+        if tag == TpmSt::SESSIONS {
+            body_len += 4 + session_bytes;
+        }
+        let total = HEADER_SIZE + body_len;
+        if total > crate::properties::MAX_RESPONSE_SIZE as usize {
+            return Err(TpmRc::FAILURE);
+        }
+        write_header(rsp, tag, total, 0);
+        if let Some(h) = rhandle {
+            rsp.extend_from_slice(&h.0.to_be_bytes());
+        }
+        if tag == TpmSt::SESSIONS {
+            let psize = u32::try_from(scratch.len()).unwrap_or(0);
+            rsp.extend_from_slice(&psize.to_be_bytes());
+        }
+        rsp.extend_from_slice(scratch);
+        for s in &sessions {
+            // Password session response: empty nonce, attributes with continueSession set,
+            // empty HMAC (libtpms BuildResponseSession).
+            let attrs = s.attributes | TpmaSession::CONTINUE_SESSION;
+            rsp.extend_from_slice(&[0, 0, attrs.bits(), 0, 0]);
+        }
+        Ok(())
+    }
+
+    /// Authorization checks of the session area (libtpms `ParseSessionBuffer`; only password
+    /// sessions reach here).
+    fn check_sessions(
+        &mut self,
+        def: &CommandDef,
+        handles: &[TpmHandle; 3],
+        sessions: &[Session],
+    ) -> Result<(), TpmRc> {
+        // Associate sessions with the handles that need authorization.
+        let mut associated: [Option<(TpmHandle, AuthRole)>; MAX_SESSIONS] = [None; MAX_SESSIONS];
+        for (i, spec) in def.handles.iter().enumerate() {
+            if spec.auth != AuthRole::None {
+                if i >= sessions.len() {
+                    return Err(TpmRc::AUTH_MISSING);
+                }
+                if let (Some(slot), Some(h)) = (associated.get_mut(i), handles.get(i)) {
+                    *slot = Some((*h, spec.auth));
+                }
+            }
+        }
+        for (i, s) in sessions.iter().enumerate() {
+            match associated.get(i).copied().flatten() {
+                // A password session must authorize a handle.
+                None => return Err(number(TpmRc::HANDLE, Kind::Session, i)),
+                Some((h, _role)) => {
+                    self.check_password(h, &s.auth)
+                        .map_err(|rc| number(rc, Kind::Session, i))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A password authorization of entity `h` (libtpms `CheckAuthSession` for TPM_RS_PW).
+    fn check_password(&mut self, h: TpmHandle, presented: &AuthValue) -> Result<(), TpmRc> {
+        let da_exempt = self.is_da_exempt(h);
+        if !da_exempt && h == TpmHandle::LOCKOUT && !self.perm.da.lockout_auth_enabled {
+            return Err(TpmRc::LOCKOUT);
+        }
+        if !da_exempt
+            && h != TpmHandle::LOCKOUT
+            && self.perm.da.failed_tries >= self.perm.da.max_tries
+        {
+            return Err(TpmRc::LOCKOUT);
+        }
+        let ok = match self.entity_auth(h) {
+            Some(auth) => auth.matches(presented),
+            None => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        if da_exempt {
+            return Err(TpmRc::BAD_AUTH);
+        }
+        // IncrementLockout.
+        if h == TpmHandle::LOCKOUT {
+            self.perm.da.lockout_auth_enabled = false;
+            self.rt.lockout_failed_at = Some(self.rt.time);
+        } else if self.perm.da.recovery_time != 0 {
+            self.perm.da.failed_tries = self.perm.da.failed_tries.saturating_add(1);
+        }
+        self.mark_permanent_dirty();
+        Err(TpmRc::AUTH_FAIL)
+    }
+}
+
+fn parse_session(a: &mut Reader<'_>, p: &Profile, i: usize) -> Result<Session, TpmRc> {
+    let fail = |e| number(TpmRc::from(e), Kind::Session, i);
+    let handle = TpmHandle(a.read_u32().map_err(fail)?);
+    // TPMI_SH_AUTH_SESSION with TPM_RS_PW allowed.
+    let is_session = (hc::HMAC_SESSION_FIRST..=hc::HMAC_SESSION_LAST).contains(&handle.0)
+        || (hc::POLICY_SESSION_FIRST..=hc::POLICY_SESSION_LAST).contains(&handle.0);
+    if handle != TpmHandle::PW && !is_session {
+        return Err(number(TpmRc::VALUE, Kind::Session, i));
+    }
+    let nonce_len = usize::from(a.read_u16().map_err(fail)?);
+    if nonce_len > 64 {
+        return Err(number(TpmRc::SIZE, Kind::Session, i));
+    }
+    let nonce = a.take(nonce_len).map_err(fail)?;
+    let attributes = TpmaSession::unmarshal(a, p).map_err(fail)?;
+    let hmac_len = usize::from(a.read_u16().map_err(fail)?);
+    if hmac_len > 64 {
+        return Err(number(TpmRc::SIZE, Kind::Session, i));
+    }
+    let hmac = a.take(hmac_len).map_err(fail)?;
+    if handle != TpmHandle::PW {
+        // No HMAC or policy session can be loaded yet: the session is "not loaded"
+        // (libtpms RetrieveSessionData: TPM_RC_REFERENCE_S0 + index).
+        let n = u32::try_from(i).unwrap_or(0);
+        return Err(TpmRc::from_raw(TpmRc::REFERENCE_S0.raw() + n).unwrap_or(TpmRc::REFERENCE_S0));
+    }
+    {
+        let forbidden = TpmaSession::ENCRYPT
+            | TpmaSession::DECRYPT
+            | TpmaSession::AUDIT
+            | TpmaSession::AUDIT_EXCLUSIVE
+            | TpmaSession::AUDIT_RESET;
+        if attributes.intersects(forbidden) {
+            return Err(number(TpmRc::ATTRIBUTES, Kind::Session, i));
+        }
+        if !nonce.is_empty() {
+            return Err(number(TpmRc::NONCE, Kind::Session, i));
+        }
+    }
+    let auth = AuthValue::new(hmac).ok_or(number(TpmRc::SIZE, Kind::Session, i))?;
+    Ok(Session { attributes, auth })
+}
+
+/// Write a response header with `size` and `rc`.
+pub(crate) fn write_header(rsp: &mut Vec<u8>, tag: TpmSt, size: usize, rc: u32) {
+    rsp.extend_from_slice(&tag.0.to_be_bytes());
+    rsp.extend_from_slice(&u32::try_from(size).unwrap_or(u32::MAX).to_be_bytes());
+    rsp.extend_from_slice(&rc.to_be_bytes());
+}

@@ -1,0 +1,301 @@
+//! The command table: one row per implemented command code, from TPM 2.0 Part 3 and libtpms's
+//! `CommandAttributeData.h` (handle count and authorization roles, NO_SESSIONS, R_HANDLE, and
+//! the TPMA_CC bits that TPM2_GetCapability(TPM_CAP_COMMANDS) reports).
+//!
+//! A command missing here answers TPM_RC_COMMAND_CODE and is not listed by GetCapability.
+
+use tpm_wire::WireError;
+use tpm2_types::{
+    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhObject, TpmiDhPcr, TpmiRhClear, TpmiRhEnables,
+    TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy, TpmiRhLockout, TpmiRhPlatform,
+    TpmiRhProvision,
+};
+
+use crate::cmd;
+use crate::exec::Ctx;
+use crate::tpm::Tpm2;
+
+/// Which authorization a handle needs (Part 3 "Auth Role").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthRole {
+    /// No authorization.
+    None,
+    /// USER role.
+    User,
+    /// ADMIN role.
+    #[allow(dead_code)]
+    Admin,
+    /// DUP role.
+    #[allow(dead_code)]
+    Dup,
+}
+
+/// One request handle: its interface type (as a validator) and its authorization role.
+#[derive(Clone, Copy)]
+pub(crate) struct HandleSpec {
+    pub check: fn(TpmHandle) -> Result<(), WireError>,
+    pub auth: AuthRole,
+}
+
+/// A command's row.
+pub(crate) struct CommandDef {
+    pub cc: TpmCc,
+    pub handles: &'static [HandleSpec],
+    pub response_handle: bool,
+    /// NO_SESSIONS: an authorization area is TPM_RC_AUTH_CONTEXT.
+    pub no_sessions: bool,
+    /// TPMA_CC.nv: the command may write NV.
+    pub nv: bool,
+    /// TPMA_CC.extensive.
+    pub extensive: bool,
+    /// TPMA_CC.flushed.
+    pub flushed: bool,
+    pub handler: fn(&mut Tpm2, &mut Ctx<'_>) -> Result<(), TpmRc>,
+}
+
+impl CommandDef {
+    /// The TPMA_CC that TPM2_GetCapability(TPM_CAP_COMMANDS) reports (Part 2 §8.9).
+    pub fn attributes(&self) -> TpmaCc {
+        let mut v = self.cc.0 & 0xFFFF;
+        if self.nv {
+            v |= 1 << 22;
+        }
+        if self.extensive {
+            v |= 1 << 23;
+        }
+        if self.flushed {
+            v |= 1 << 24;
+        }
+        v |= (u32::try_from(self.handles.len()).unwrap_or(0) & 7) << 25;
+        if self.response_handle {
+            v |= 1 << 28;
+        }
+        TpmaCc(v)
+    }
+}
+
+macro_rules! h {
+    ($ty:ty, $role:ident) => {
+        HandleSpec {
+            check: |h| <$ty>::new(h).map(|_| ()),
+            auth: AuthRole::$role,
+        }
+    };
+}
+
+const PCR_NULL_USER: HandleSpec = h!(TpmiDhPcr<true>, User);
+
+macro_rules! row {
+    ($cc:ident, [$($h:expr),*], $handler:path $(, $flag:ident)*) => {{
+        #[allow(unused_mut)]
+        let mut d = CommandDef {
+            cc: TpmCc::$cc,
+            handles: &[$($h),*],
+            response_handle: false,
+            no_sessions: false,
+            nv: false,
+            extensive: false,
+            flushed: false,
+            handler: $handler,
+        };
+        $( row!(@flag d, $flag); )*
+        d
+    }};
+    (@flag $d:ident, rhandle) => { $d.response_handle = true; };
+    (@flag $d:ident, no_sessions) => { $d.no_sessions = true; };
+    (@flag $d:ident, nv) => { $d.nv = true; };
+    (@flag $d:ident, extensive) => { $d.extensive = true; };
+    (@flag $d:ident, flushed) => { $d.flushed = true; };
+}
+
+/// Every implemented command, sorted by command code.
+pub(crate) static COMMANDS: [CommandDef; 30] = [
+    row!(
+        HIERARCHY_CONTROL,
+        [h!(TpmiRhHierarchy, User)],
+        cmd::hierarchy::hierarchy_control,
+        nv,
+        extensive
+    ),
+    row!(
+        CHANGE_EPS,
+        [h!(TpmiRhPlatform, User)],
+        cmd::hierarchy::change_eps,
+        nv,
+        extensive
+    ),
+    row!(
+        CHANGE_PPS,
+        [h!(TpmiRhPlatform, User)],
+        cmd::hierarchy::change_pps,
+        nv,
+        extensive
+    ),
+    row!(
+        CLEAR,
+        [h!(TpmiRhClear, User)],
+        cmd::hierarchy::clear,
+        nv,
+        extensive
+    ),
+    row!(
+        CLEAR_CONTROL,
+        [h!(TpmiRhClear, User)],
+        cmd::hierarchy::clear_control,
+        nv
+    ),
+    row!(
+        CLOCK_SET,
+        [h!(TpmiRhProvision, User)],
+        cmd::clock::clock_set,
+        nv
+    ),
+    row!(
+        HIERARCHY_CHANGE_AUTH,
+        [h!(TpmiRhHierarchyAuth, User)],
+        cmd::hierarchy::hierarchy_change_auth,
+        nv
+    ),
+    row!(
+        PCR_ALLOCATE,
+        [h!(TpmiRhPlatform, User)],
+        cmd::pcr::pcr_allocate,
+        nv
+    ),
+    row!(
+        SET_PRIMARY_POLICY,
+        [h!(TpmiRhHierarchyPolicy, User)],
+        cmd::hierarchy::set_primary_policy,
+        nv
+    ),
+    row!(
+        CLOCK_RATE_ADJUST,
+        [h!(TpmiRhProvision, User)],
+        cmd::clock::clock_rate_adjust
+    ),
+    row!(
+        DICTIONARY_ATTACK_LOCK_RESET,
+        [h!(TpmiRhLockout, User)],
+        cmd::hierarchy::da_lock_reset,
+        nv
+    ),
+    row!(
+        DICTIONARY_ATTACK_PARAMETERS,
+        [h!(TpmiRhLockout, User)],
+        cmd::hierarchy::da_parameters,
+        nv
+    ),
+    row!(PCR_EVENT, [PCR_NULL_USER], cmd::pcr::pcr_event, nv),
+    row!(PCR_RESET, [h!(TpmiDhPcr, User)], cmd::pcr::pcr_reset, nv),
+    row!(
+        SEQUENCE_COMPLETE,
+        [h!(TpmiDhObject, User)],
+        cmd::hash::sequence_complete,
+        flushed
+    ),
+    row!(
+        INCREMENTAL_SELF_TEST,
+        [],
+        cmd::testing::incremental_self_test,
+        nv
+    ),
+    row!(SELF_TEST, [], cmd::testing::self_test, nv),
+    row!(STARTUP, [], cmd::startup::startup, no_sessions, nv),
+    row!(SHUTDOWN, [], cmd::startup::shutdown, nv),
+    row!(STIR_RANDOM, [], cmd::random::stir_random, nv),
+    row!(
+        SEQUENCE_UPDATE,
+        [h!(TpmiDhObject, User)],
+        cmd::hash::sequence_update
+    ),
+    row!(GET_CAPABILITY, [], cmd::capability::get_capability),
+    row!(GET_RANDOM, [], cmd::random::get_random),
+    row!(GET_TEST_RESULT, [], cmd::testing::get_test_result),
+    row!(HASH, [], cmd::hash::hash),
+    row!(PCR_READ, [], cmd::pcr::pcr_read),
+    row!(READ_CLOCK, [], cmd::clock::read_clock),
+    row!(PCR_EXTEND, [PCR_NULL_USER], cmd::pcr::pcr_extend, nv),
+    row!(
+        EVENT_SEQUENCE_COMPLETE,
+        [PCR_NULL_USER, h!(TpmiDhObject, User)],
+        cmd::hash::event_sequence_complete,
+        nv,
+        flushed
+    ),
+    row!(
+        HASH_SEQUENCE_START,
+        [],
+        cmd::hash::hash_sequence_start,
+        rhandle
+    ),
+];
+
+/// The row of `cc`, if implemented.
+pub(crate) fn lookup(cc: TpmCc) -> Option<&'static CommandDef> {
+    COMMANDS
+        .binary_search_by_key(&cc.0, |d| d.cc.0)
+        .ok()
+        .and_then(|i| COMMANDS.get(i))
+}
+
+#[allow(dead_code)]
+const _ENABLES: Option<TpmiRhEnables> = None;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for w in COMMANDS.windows(2) {
+            assert!(w[0].cc.0 < w[1].cc.0, "{:?} before {:?}", w[0].cc, w[1].cc);
+        }
+        for d in &COMMANDS {
+            assert!(lookup(d.cc).is_some());
+        }
+        assert!(lookup(TpmCc::CREATE_PRIMARY).is_none());
+    }
+
+    /// The TPMA_CC values equal libtpms's `s_ccAttr` for these commands
+    /// (`CommandAttributeData.h`: commandIndex, nv, extensive, flushed, cHandles, rHandle).
+    #[test]
+    fn tpma_cc_matches_libtpms() {
+        let expect: &[(u32, u32, u32, u32, u32, u32)] = &[
+            (0x0121, 1, 1, 0, 1, 0),
+            (0x0124, 1, 1, 0, 1, 0),
+            (0x0125, 1, 1, 0, 1, 0),
+            (0x0126, 1, 1, 0, 1, 0),
+            (0x0127, 1, 0, 0, 1, 0),
+            (0x0128, 1, 0, 0, 1, 0),
+            (0x0129, 1, 0, 0, 1, 0),
+            (0x012b, 1, 0, 0, 1, 0),
+            (0x012e, 1, 0, 0, 1, 0),
+            (0x0130, 0, 0, 0, 1, 0),
+            (0x0139, 1, 0, 0, 1, 0),
+            (0x013a, 1, 0, 0, 1, 0),
+            (0x013c, 1, 0, 0, 1, 0),
+            (0x013d, 1, 0, 0, 1, 0),
+            (0x013e, 0, 0, 1, 1, 0),
+            (0x0142, 1, 0, 0, 0, 0),
+            (0x0143, 1, 0, 0, 0, 0),
+            (0x0144, 1, 0, 0, 0, 0),
+            (0x0145, 1, 0, 0, 0, 0),
+            (0x0146, 1, 0, 0, 0, 0),
+            (0x015c, 0, 0, 0, 1, 0),
+            (0x017a, 0, 0, 0, 0, 0),
+            (0x017b, 0, 0, 0, 0, 0),
+            (0x017c, 0, 0, 0, 0, 0),
+            (0x017d, 0, 0, 0, 0, 0),
+            (0x017e, 0, 0, 0, 0, 0),
+            (0x0181, 0, 0, 0, 0, 0),
+            (0x0182, 1, 0, 0, 1, 0),
+            (0x0185, 1, 0, 1, 2, 0),
+            (0x0186, 0, 0, 0, 0, 1),
+        ];
+        assert_eq!(expect.len(), COMMANDS.len());
+        for (d, &(cc, nv, ext, fl, ch, rh)) in COMMANDS.iter().zip(expect) {
+            let want = cc | nv << 22 | ext << 23 | fl << 24 | ch << 25 | rh << 28;
+            assert_eq!(d.attributes().0, want, "{:?}", d.cc);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Engine tests: each command's success path and its documented error codes, driven through
+//! the command bytes exactly as a front end sends them.
+
+use tpm_crypto::hash::{HashAlg, digest};
+use tpm_device::{InitFlags, StateKind, TpmEngine};
+
+use crate::Tpm2;
+use crate::platform::ManualPlatform;
+
+pub(crate) const ST_NO: u16 = 0x8001;
+pub(crate) const ST_SESS: u16 = 0x8002;
+
+/// Build a command: tag, size, code, then `body`.
+pub(crate) fn cmd(tag: u16, cc: u32, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&tag.to_be_bytes());
+    v.extend_from_slice(&((10 + body.len()) as u32).to_be_bytes());
+    v.extend_from_slice(&cc.to_be_bytes());
+    v.extend_from_slice(body);
+    v
+}
+
+/// A password session area authorizing with `pw`.
+pub(crate) fn pw_auth(pw: &[u8]) -> Vec<u8> {
+    let mut a = Vec::new();
+    a.extend_from_slice(&0x4000_0009u32.to_be_bytes());
+    a.extend_from_slice(&0u16.to_be_bytes());
+    a.push(0x01);
+    a.extend_from_slice(&(pw.len() as u16).to_be_bytes());
+    a.extend_from_slice(pw);
+    let mut v = (a.len() as u32).to_be_bytes().to_vec();
+    v.extend(a);
+    v
+}
+
+pub(crate) fn rc(rsp: &[u8]) -> u32 {
+    u32::from_be_bytes(rsp[6..10].try_into().unwrap())
+}
+
+pub(crate) fn engine() -> Tpm2 {
+    let mut t = Tpm2::new(Box::new(ManualPlatform::new()));
+    t.init(InitFlags::default()).unwrap();
+    t
+}
+
+pub(crate) fn started() -> Tpm2 {
+    let mut t = engine();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]));
+    assert_eq!(rc(&r), 0);
+    t
+}
+
+fn pcr_read_sha256(t: &mut Tpm2, pcr: usize) -> Vec<u8> {
+    let mut sel = [0u8; 3];
+    sel[pcr / 8] = 1 << (pcr % 8);
+    let body = [
+        &1u32.to_be_bytes()[..],
+        &0x000Bu16.to_be_bytes(),
+        &[3],
+        &sel,
+    ]
+    .concat();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17E, &body));
+    assert_eq!(rc(&r), 0, "{r:02x?}");
+    // header 10, counter 4, selection (4+2+1+3), count 4, size 2, digest
+    r[10 + 4 + 10 + 4 + 2..].to_vec()
+}
+
+fn extend_sha256(t: &mut Tpm2, locality: u8, pcr: u32, d: &[u8]) -> u32 {
+    let mut body = pcr.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&0x000Bu16.to_be_bytes());
+    body.extend_from_slice(d);
+    rc(&t.execute_vec(locality, &cmd(ST_SESS, 0x182, &body)))
+}
+
+#[test]
+fn initialize_before_startup_and_twice() {
+    let mut t = engine();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0, 8]))), 0x100);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0x100);
+}
+
+#[test]
+fn header_errors() {
+    let mut t = started();
+    // Wrong tag.
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x00C1, 0x17B, &[0, 8]))), 0x01E);
+    // Size field larger / smaller than the bytes.
+    let mut c = cmd(ST_NO, 0x17B, &[0, 8]);
+    c[5] += 1;
+    assert_eq!(rc(&t.execute_vec(0, &c)), 0x142);
+    c[5] -= 2;
+    assert_eq!(rc(&t.execute_vec(0, &c)), 0x142);
+    // Unknown command code.
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x1FF, &[]))), 0x143);
+    // Truncated header.
+    let r = t.execute_vec(0, &[0x80, 0x01, 0, 0]);
+    assert_eq!(rc(&r), 0x09A, "TPM_RC_INSUFFICIENT");
+    assert_eq!(r.len(), 10);
+    // Trailing parameter bytes: TPM_RC_SIZE without a parameter number.
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0, 8, 0]))), 0x095);
+    // Missing parameter bytes: TPM_RC_INSUFFICIENT on parameter 1.
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0]))), 0x1DA);
+}
+
+#[test]
+fn get_random_caps_at_64() {
+    let mut t = started();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0x01, 0x00]));
+    assert_eq!(rc(&r), 0);
+    assert_eq!(&r[10..12], &[0, 64]);
+    assert_eq!(r.len(), 12 + 64);
+    let r2 = t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0x00, 0x10]));
+    assert_eq!(r2.len(), 12 + 16);
+    assert_ne!(r[12..28], r2[12..]);
+}
+
+#[test]
+fn pcr_extend_read_and_locality() {
+    let mut t = started();
+    let d = digest(HashAlg::Sha256, b"event").as_slice().to_vec();
+    assert_eq!(extend_sha256(&mut t, 0, 7, &d), 0);
+    let mut expect = vec![0u8; 32];
+    expect.extend_from_slice(&d);
+    assert_eq!(
+        pcr_read_sha256(&mut t, 7),
+        digest(HashAlg::Sha256, &expect).as_slice()
+    );
+    // PCR 17 cannot be extended from locality 0.
+    assert_eq!(extend_sha256(&mut t, 0, 17, &d), 0x907, "TPM_RC_LOCALITY");
+}
+
+#[test]
+fn password_session_rules() {
+    let mut t = started();
+    let d = [0u8; 32];
+    // No session for a handle that needs one: TPM_RC_AUTH_MISSING.
+    let mut body = 0u32.to_be_bytes().to_vec();
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&0x000Bu16.to_be_bytes());
+    body.extend_from_slice(&d);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x182, &body))), 0x125);
+    // Password session with a nonce: TPM_RC_NONCE on session 1.
+    let mut body = 0u32.to_be_bytes().to_vec();
+    body.extend_from_slice(&10u32.to_be_bytes());
+    body.extend_from_slice(&0x4000_0009u32.to_be_bytes());
+    body.extend_from_slice(&[0, 1, 0xAA, 1, 0, 0]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x182, &body))), 0x98F);
+    // authorizationSize below 9: TPM_RC_SIZE.
+    let mut body = 0u32.to_be_bytes().to_vec();
+    body.extend_from_slice(&8u32.to_be_bytes());
+    body.extend_from_slice(&[0; 8]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x182, &body))), 0x095);
+    // Startup may not carry sessions: checked after the size, TPM_RC_AUTH_CONTEXT.
+    let mut t2 = engine();
+    let mut body = pw_auth(b"");
+    body.extend_from_slice(&[0, 0]);
+    assert_eq!(rc(&t2.execute_vec(0, &cmd(ST_SESS, 0x144, &body))), 0x145);
+}
+
+#[test]
+fn wrong_owner_password_is_bad_auth() {
+    let mut t = started();
+    // HierarchyChangeAuth(owner, "secret").
+    let mut body = 0x4000_0001u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&[0, 6]);
+    body.extend_from_slice(b"secret");
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x129, &body))), 0);
+    // ClearControl(owner) is not allowed (TPMI_RH_CLEAR): TPM_RC_VALUE on handle 1.
+    let mut body = 0x4000_0001u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b"secret"));
+    body.push(1);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x127, &body))), 0x184);
+    // SetPrimaryPolicy(owner) with the wrong password: TPM_RC_BAD_AUTH on session 1.
+    let mut body = 0x4000_0001u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b"wrong"));
+    body.extend_from_slice(&[0, 0, 0x00, 0x10]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x12E, &body))), 0x9A2);
+    let mut body = 0x4000_0001u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b"secret\0\0"));
+    body.extend_from_slice(&[0, 0, 0x00, 0x10]);
+    assert_eq!(
+        rc(&t.execute_vec(0, &cmd(ST_SESS, 0x12E, &body))),
+        0,
+        "trailing zeros are ignored"
+    );
+}
+
+#[test]
+fn lockout_auth_failure_locks_lockout() {
+    let mut t = started();
+    let mut body = 0x4000_000Au32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b"nope"));
+    // DictionaryAttackLockReset with a wrong lockout password.
+    assert_eq!(
+        rc(&t.execute_vec(0, &cmd(ST_SESS, 0x139, &body))),
+        0x98E,
+        "AUTH_FAIL"
+    );
+    let mut body = 0x4000_000Au32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    assert_eq!(
+        rc(&t.execute_vec(0, &cmd(ST_SESS, 0x139, &body))),
+        0x921,
+        "LOCKOUT"
+    );
+}
+
+#[test]
+fn hash_and_sequences() {
+    let mut t = started();
+    let body = [
+        &[0u8, 3][..],
+        b"abc",
+        &0x000Bu16.to_be_bytes(),
+        &0x4000_0007u32.to_be_bytes(),
+    ]
+    .concat();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17D, &body));
+    assert_eq!(rc(&r), 0);
+    assert_eq!(&r[12..44], digest(HashAlg::Sha256, b"abc").as_slice());
+    // NULL ticket: tag, TPM_RH_NULL, empty digest.
+    assert_eq!(&r[44..], &[0x80, 0x24, 0x40, 0, 0, 7, 0, 0]);
+
+    // HashSequenceStart(SHA-384) -> 0x80000000.
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x186, &[0, 0, 0x00, 0x0C]));
+    assert_eq!(rc(&r), 0);
+    assert_eq!(&r[10..14], &0x8000_0000u32.to_be_bytes());
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&[0, 2]);
+    body.extend_from_slice(b"ab");
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x15C, &body))), 0);
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&[0, 1, b'c']);
+    body.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+    let r = t.execute_vec(0, &cmd(ST_SESS, 0x13E, &body));
+    assert_eq!(rc(&r), 0);
+    // parameterSize, then TPM2B digest.
+    assert_eq!(&r[16..64], digest(HashAlg::Sha384, b"abc").as_slice());
+    // The sequence is gone.
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        rc(&t.execute_vec(0, &cmd(ST_SESS, 0x15C, &body))),
+        0x910,
+        "REFERENCE_H0"
+    );
+}
+
+#[test]
+fn savestate_round_trip() {
+    let mut t = started();
+    let d = digest(HashAlg::Sha256, b"x").as_slice().to_vec();
+    assert_eq!(extend_sha256(&mut t, 0, 3, &d), 0);
+    let before = pcr_read_sha256(&mut t, 3);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x145, &[0, 1]))), 0);
+    let perm = t.state(StateKind::Permanent);
+    t.shutdown();
+
+    let mut u = Tpm2::new(Box::new(ManualPlatform::new()));
+    u.set_state(StateKind::Permanent, &perm).unwrap();
+    u.init(InitFlags::default()).unwrap();
+    assert_eq!(rc(&u.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 1]))), 0);
+    assert_eq!(pcr_read_sha256(&mut u, 3), before);
+
+    // Startup(STATE) after Shutdown(CLEAR) is refused: TPM_RC_VALUE on parameter 1.
+    assert_eq!(rc(&u.execute_vec(0, &cmd(ST_NO, 0x145, &[0, 0]))), 0);
+    let perm = u.state(StateKind::Permanent);
+    let mut w = Tpm2::new(Box::new(ManualPlatform::new()));
+    w.set_state(StateKind::Permanent, &perm).unwrap();
+    w.init(InitFlags::default()).unwrap();
+    assert_eq!(rc(&w.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 1]))), 0x1C4);
+    assert_eq!(rc(&w.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0);
+    assert_eq!(pcr_read_sha256(&mut w, 3), vec![0; 32]);
+}
+
+#[test]
+fn read_clock_advances() {
+    let mut p = ManualPlatform::new();
+    p.now_ms = 1000;
+    let mut t = Tpm2::new(Box::new(p));
+    t.init(InitFlags::default()).unwrap();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0);
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x181, &[]));
+    assert_eq!(rc(&r), 0);
+    assert_eq!(r.len(), 10 + 8 + 8 + 4 + 4 + 1);
+    // resetCount 1 after the first Startup(CLEAR), restartCount 0, safe.
+    assert_eq!(&r[26..35], &[0, 0, 0, 1, 0, 0, 0, 0, 1]);
+}
+
+#[test]
+fn volatile_state_resumes_running_tpm() {
+    let mut t = started();
+    let d = digest(HashAlg::Sha256, b"v").as_slice().to_vec();
+    assert_eq!(extend_sha256(&mut t, 0, 9, &d), 0);
+    let before = pcr_read_sha256(&mut t, 9);
+    let perm = t.state(StateKind::Permanent);
+    let vol = t.state(StateKind::Volatile);
+    let mut u = Tpm2::new(Box::new(ManualPlatform::new()));
+    u.set_state(StateKind::Permanent, &perm).unwrap();
+    u.set_state(StateKind::Volatile, &vol).unwrap();
+    u.init(InitFlags::default()).unwrap();
+    // Already started: another Startup is TPM_RC_INITIALIZE, and the PCR is kept.
+    assert_eq!(rc(&u.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0x100);
+    assert_eq!(pcr_read_sha256(&mut u, 9), before);
+}
+
+#[test]
+fn h_crtm_before_startup_sets_pcr0() {
+    let mut t = engine();
+    t.hash_start().unwrap();
+    t.hash_data(b"crtm").unwrap();
+    t.hash_end().unwrap();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0);
+    let mut init = vec![0u8; 32];
+    init[31] = 4;
+    init.extend_from_slice(digest(HashAlg::Sha256, b"crtm").as_slice());
+    assert_eq!(
+        pcr_read_sha256(&mut t, 0),
+        digest(HashAlg::Sha256, &init).as_slice()
+    );
+    assert!(t.established());
+}

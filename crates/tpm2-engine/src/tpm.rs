@@ -1,0 +1,698 @@
+//! The engine: its state, its power cycle, and the [`TpmEngine`] implementation.
+
+use tpm_crypto::drbg::Drbg;
+use tpm_crypto::hash::{HashAlg, Hasher};
+use tpm_device::{EngineError, InitFlags, StateKind, TpmEngine, TpmFamily};
+use tpm2_types::{TpmCc, TpmHandle, TpmHt, TpmRc, TpmSt, hc};
+use zeroize::Zeroizing;
+
+use crate::clock::{Timer, crosses_update_interval};
+use crate::exec::{HEADER_SIZE, write_header};
+use crate::pcr::{BANKS, DRTM_PCR, HCRTM_PCR, PcrValues};
+use crate::platform::Platform;
+use crate::properties;
+use crate::state::{
+    self, AuthValue, Persistent, SEED_COMPAT_LEVEL_LAST, Seed, StateClear, StateReset, Volatile,
+};
+
+/// A hash, HMAC or event sequence object occupying a transient slot (libtpms HASH_OBJECT).
+#[derive(Clone, Debug)]
+pub(crate) enum Sequence {
+    /// TPM2_HashSequenceStart with a hash algorithm.
+    Hash {
+        hasher: Box<Hasher>,
+        /// The first block has been seen; `ticket_safe` is decided on it.
+        first_block: bool,
+        /// The data did not start with TPM_GENERATED_VALUE (a ticket may be produced).
+        ticket_safe: bool,
+    },
+    /// TPM2_HashSequenceStart with TPM_ALG_NULL: one hash per bank algorithm.
+    Event { hashers: Vec<Hasher> },
+}
+
+/// A loaded transient object.
+#[derive(Clone, Debug)]
+pub(crate) struct Object {
+    pub auth: AuthValue,
+    pub sequence: Sequence,
+}
+
+/// What exists only while the TPM is powered (libtpms globals such as g_time, g_phEnable).
+#[derive(Debug, Default)]
+pub(crate) struct Runtime {
+    /// TPM2_Startup has succeeded since _TPM_Init.
+    pub started: bool,
+    pub timer: Timer,
+    /// Time in ms since _TPM_Init, updated at the start of each command.
+    pub time: u64,
+    pub ph_enable: bool,
+    pub startup_locality3: bool,
+    pub drtm_pre_startup: bool,
+    pub pcr_reconfig: bool,
+    /// The orderly state found at Startup (g_prevOrderlyState).
+    pub prev_orderly: u16,
+    /// The _TPM_Hash_Start sequence, if one runs (g_DRTMHandle).
+    pub drtm: Option<Vec<Hasher>>,
+    /// Self-heal and lockout timers of the dictionary-attack logic (ms of `time`).
+    pub self_heal_timer: u64,
+    pub lockout_failed_at: Option<u64>,
+    /// Bit `alg` set: algorithm `alg` (< 128) passed its self-test since _TPM_Init.
+    pub tested: u128,
+}
+
+impl Runtime {
+    /// The algorithms with a self-test that has not run yet, in TPM_ALG_ID order.
+    pub fn untested(&self) -> impl Iterator<Item = u16> + '_ {
+        crate::selftest::TESTED_ALGS
+            .iter()
+            .copied()
+            .filter(|a| (self.tested >> a) & 1 == 0)
+    }
+
+    /// Record that `alg` passed its self-test.
+    pub fn mark_tested(&mut self, alg: u16) {
+        if alg < 128 {
+            self.tested |= 1 << alg;
+        }
+    }
+}
+
+/// The TPM 2.0 engine.
+pub struct Tpm2 {
+    platform: Box<dyn Platform + Send>,
+    powered: bool,
+    failure: Option<&'static str>,
+    pub(crate) perm: Persistent,
+    pub(crate) clear: StateClear,
+    pub(crate) reset: StateReset,
+    pub(crate) pcrs: PcrValues,
+    pub(crate) rt: Runtime,
+    pub(crate) objects: [Option<Object>; properties::MAX_LOADED_OBJECTS as usize],
+    drbg: Option<Drbg>,
+    pending_perm: Option<Persistent>,
+    pending_vol: Option<Volatile>,
+    dirty_perm: bool,
+    established: bool,
+    /// Response-parameter buffer reused across commands.
+    pub(crate) scratch: Vec<u8>,
+    rsp: Vec<u8>,
+}
+
+impl core::fmt::Debug for Tpm2 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tpm2")
+            .field("powered", &self.powered)
+            .field("started", &self.rt.started)
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tpm2 {
+    /// An engine on `platform`, powered off, with no state: the first `init` manufactures a
+    /// new TPM unless a permanent image is given first.
+    pub fn new(platform: Box<dyn Platform + Send>) -> Self {
+        Tpm2 {
+            platform,
+            powered: false,
+            failure: None,
+            perm: Persistent::default(),
+            clear: StateClear::default(),
+            reset: StateReset::default(),
+            pcrs: PcrValues::default(),
+            rt: Runtime::default(),
+            objects: [None, None, None],
+            drbg: None,
+            pending_perm: None,
+            pending_vol: None,
+            dirty_perm: false,
+            established: false,
+            scratch: Vec::with_capacity(properties::MAX_RESPONSE_SIZE as usize),
+            rsp: Vec::with_capacity(properties::MAX_RESPONSE_SIZE as usize),
+        }
+    }
+
+    /// Execute one command and return the response (a convenience over
+    /// [`TpmEngine::execute`] for tests and tools).
+    pub fn execute_vec(&mut self, locality: u8, cmd: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; properties::MAX_RESPONSE_SIZE as usize];
+        let n = self.execute(locality, cmd, &mut out);
+        out.truncate(n);
+        out
+    }
+
+    // ---- helpers used by the command path and handlers ----------------------------------
+
+    pub(crate) fn is_failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    pub(crate) fn is_started(&self) -> bool {
+        self.rt.started
+    }
+
+    /// Enter failure mode (a broken invariant): from now on only GetTestResult and
+    /// GetCapability answer (TPM 2.0 Part 1 §12.10).
+    pub(crate) fn fail(&mut self, why: &'static str) -> TpmRc {
+        self.failure = Some(why);
+        TpmRc::FAILURE
+    }
+
+    pub(crate) fn mark_permanent_dirty(&mut self) {
+        self.dirty_perm = true;
+    }
+
+    /// Random bytes from the TPM's DRBG; a DRBG failure puts the TPM in failure mode.
+    pub(crate) fn random(&mut self, out: &mut [u8]) -> Result<(), TpmRc> {
+        let ok = match self.drbg.as_mut() {
+            Some(d) => d.fill(out).is_ok(),
+            None => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.fail("random number generator failed"))
+        }
+    }
+
+    /// Mix caller data into the DRBG (TPM2_StirRandom).
+    pub(crate) fn stir(&mut self, data: &[u8]) -> Result<(), TpmRc> {
+        let mut entropy = Zeroizing::new([0u8; 48]);
+        if !self.platform.entropy(&mut entropy[..]) {
+            return Err(self.fail("no entropy"));
+        }
+        let ok = match self.drbg.as_mut() {
+            Some(d) => d.reseed(&entropy[..], data).is_ok(),
+            None => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.fail("random number generator failed"))
+        }
+    }
+
+    /// TimeUpdate at the start of each command (libtpms `TimeUpdateToCurrent`).
+    pub(crate) fn update_time(&mut self) {
+        if !self.rt.started {
+            return;
+        }
+        let now = self.platform.monotonic_ms();
+        let t = self.rt.timer.read(now);
+        let elapsed = t.saturating_sub(self.rt.time);
+        self.rt.time = t;
+        self.clock_update(self.perm.clock.saturating_add(elapsed));
+        self.da_self_heal();
+    }
+
+    /// Move Clock to `new` (libtpms `TimeClockUpdate`). Crossing an update interval makes the
+    /// clock safe; libtpms parity (0.9.1): a change of the clock alone does not force the
+    /// permanent state to be written, it rides along with the next write.
+    pub(crate) fn clock_update(&mut self, new: u64) {
+        if crosses_update_interval(self.perm.clock, new) {
+            self.perm.clock_safe = true;
+        }
+        self.perm.clock = new;
+    }
+
+    /// DASelfHeal: forget one failure per recoveryTime, re-enable lockoutAuth after
+    /// lockoutRecovery.
+    fn da_self_heal(&mut self) {
+        let da = &mut self.perm.da;
+        if da.failed_tries != 0 {
+            if da.recovery_time == 0 {
+                da.failed_tries = 0;
+                self.dirty_perm = true;
+            } else {
+                let period = u64::from(da.recovery_time) * 1000;
+                let decrease = self.rt.time.saturating_sub(self.rt.self_heal_timer) / period;
+                if decrease != 0 {
+                    da.failed_tries = da
+                        .failed_tries
+                        .saturating_sub(u32::try_from(decrease).unwrap_or(u32::MAX));
+                    self.rt.self_heal_timer = self
+                        .rt
+                        .self_heal_timer
+                        .saturating_add(decrease.saturating_mul(period));
+                    self.dirty_perm = true;
+                }
+            }
+        }
+        if !da.lockout_auth_enabled && da.lockout_recovery != 0 {
+            let since = self.rt.lockout_failed_at.unwrap_or(0);
+            if self.rt.time.saturating_sub(since) / 1000 >= u64::from(da.lockout_recovery) {
+                da.lockout_auth_enabled = true;
+                self.dirty_perm = true;
+            }
+        }
+    }
+
+    /// Abandon a running _TPM_Hash_Start sequence (any command ends it).
+    pub(crate) fn terminate_drtm_sequence(&mut self) {
+        self.rt.drtm = None;
+    }
+
+    pub(crate) fn after_command(&mut self) {}
+
+    /// Does the entity of handle `h` exist and is it usable (libtpms `EntityGetLoadStatus`)?
+    pub(crate) fn entity_present(&self, h: TpmHandle) -> Result<(), TpmRc> {
+        match h.handle_type() {
+            TpmHt::PERMANENT => match h {
+                TpmHandle::OWNER if !self.clear.sh_enable => Err(TpmRc::HIERARCHY),
+                TpmHandle::ENDORSEMENT if !self.clear.eh_enable => Err(TpmRc::HIERARCHY),
+                TpmHandle::PLATFORM if !self.rt.ph_enable => Err(TpmRc::HIERARCHY),
+                TpmHandle::OWNER
+                | TpmHandle::ENDORSEMENT
+                | TpmHandle::PLATFORM
+                | TpmHandle::NULL
+                | TpmHandle::PW
+                | TpmHandle::LOCKOUT => Ok(()),
+                _ => Err(TpmRc::VALUE),
+            },
+            TpmHt::TRANSIENT => {
+                if self.object(h).is_some() {
+                    Ok(())
+                } else {
+                    Err(TpmRc::REFERENCE_H0)
+                }
+            }
+            TpmHt::PCR => Ok(()),
+            // Sessions, persistent objects and NV indices cannot exist yet.
+            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION | TpmHt::PERSISTENT => {
+                Err(TpmRc::REFERENCE_H0)
+            }
+            TpmHt::NV_INDEX => Err(TpmRc::HANDLE),
+            _ => Err(TpmRc::VALUE),
+        }
+    }
+
+    /// Is `h` exempt from dictionary-attack protection (libtpms `IsDAExempted`)?
+    pub(crate) fn is_da_exempt(&self, h: TpmHandle) -> bool {
+        match h.handle_type() {
+            TpmHt::PERMANENT => h != TpmHandle::LOCKOUT,
+            // Sequence objects are created noDA (libtpms AllocateSequenceSlot).
+            TpmHt::TRANSIENT => true,
+            TpmHt::PCR => true,
+            _ => false,
+        }
+    }
+
+    /// The authValue of entity `h` (libtpms `EntityGetAuthValue`).
+    pub(crate) fn entity_auth(&self, h: TpmHandle) -> Option<&AuthValue> {
+        match h.handle_type() {
+            TpmHt::PERMANENT => match h {
+                TpmHandle::OWNER => Some(&self.perm.owner_auth),
+                TpmHandle::ENDORSEMENT => Some(&self.perm.endorsement_auth),
+                TpmHandle::PLATFORM => Some(&self.clear.platform_auth),
+                TpmHandle::LOCKOUT => Some(&self.perm.lockout_auth),
+                TpmHandle::NULL => Some(&EMPTY_AUTH),
+                _ => None,
+            },
+            TpmHt::TRANSIENT => self.object(h).map(|o| &o.auth),
+            TpmHt::PCR => {
+                let pcr = usize::try_from(h.0 & hc::HR_HANDLE_MASK).unwrap_or(usize::MAX);
+                if crate::pcr::AUTH_GROUP.contains(&pcr) {
+                    Some(&self.clear.pcr_auth)
+                } else {
+                    Some(&EMPTY_AUTH)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn object(&self, h: TpmHandle) -> Option<&Object> {
+        let i = h.0.checked_sub(hc::TRANSIENT_FIRST)?;
+        self.objects.get(usize::try_from(i).ok()?)?.as_ref()
+    }
+
+    pub(crate) fn object_mut(&mut self, h: TpmHandle) -> Option<&mut Object> {
+        let i = h.0.checked_sub(hc::TRANSIENT_FIRST)?;
+        self.objects.get_mut(usize::try_from(i).ok()?)?.as_mut()
+    }
+
+    /// Put `o` in the first free slot (libtpms `FindEmptyObjectSlot`).
+    pub(crate) fn load_object(&mut self, o: Object) -> Result<TpmHandle, TpmRc> {
+        for (i, slot) in self.objects.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = Some(o);
+                let i = u32::try_from(i).map_err(|_| TpmRc::OBJECT_MEMORY)?;
+                return Ok(TpmHandle(hc::TRANSIENT_FIRST + i));
+            }
+        }
+        Err(TpmRc::OBJECT_MEMORY)
+    }
+
+    pub(crate) fn flush_object(&mut self, h: TpmHandle) {
+        if let Some(i) = h.0.checked_sub(hc::TRANSIENT_FIRST) {
+            if let Some(slot) = usize::try_from(i)
+                .ok()
+                .and_then(|i| self.objects.get_mut(i))
+            {
+                *slot = None;
+            }
+        }
+    }
+
+    /// The proof of hierarchy `h` (libtpms `HierarchyGetProof`).
+    pub(crate) fn proof(&self, h: TpmHandle) -> &[u8] {
+        match h {
+            TpmHandle::PLATFORM => &self.perm.ph_proof[..],
+            TpmHandle::OWNER => &self.perm.sh_proof[..],
+            TpmHandle::ENDORSEMENT => &self.perm.eh_proof[..],
+            _ => &self.reset.null_proof[..],
+        }
+    }
+
+    /// The current TPMS_CLOCK_INFO fields (libtpms `TimeFillInfo`).
+    pub(crate) fn clock_info(&self) -> (u64, u32, u32, bool) {
+        (
+            self.perm.clock,
+            self.perm.reset_count,
+            self.reset.restart_count,
+            self.perm.clock_safe,
+        )
+    }
+
+    /// The response to any command in failure mode (libtpms `TpmFailureMode`): only
+    /// TPM2_GetTestResult answers; everything else is TPM_RC_FAILURE.
+    pub(crate) fn failure_response(&self, cmd: &[u8], rsp: &mut Vec<u8>) {
+        let is_get_test_result = cmd.len() == 10
+            && cmd.get(0..2) == Some(&TpmSt::NO_SESSIONS.0.to_be_bytes()[..])
+            && cmd.get(6..10) == Some(&TpmCc::GET_TEST_RESULT.0.to_be_bytes()[..]);
+        if is_get_test_result {
+            // outData: 12 bytes of failure detail; testResult TPM_RC_FAILURE.
+            write_header(rsp, TpmSt::NO_SESSIONS, HEADER_SIZE + 2 + 12 + 4, 0);
+            rsp.extend_from_slice(&12u16.to_be_bytes());
+            rsp.extend_from_slice(&[0; 12]);
+            rsp.extend_from_slice(&TpmRc::FAILURE.raw().to_be_bytes());
+        } else {
+            write_header(rsp, TpmSt::NO_SESSIONS, HEADER_SIZE, TpmRc::FAILURE.raw());
+        }
+    }
+
+    // ---- power cycle --------------------------------------------------------------------
+
+    /// Manufacture a new TPM (libtpms `TPM_Manufacture`): fresh seeds and proofs, default
+    /// PCR allocation and DA parameters, Clock 0, orderly.
+    fn manufacture(&mut self) -> Result<(), EngineError> {
+        let mut p = Persistent::default();
+        let mut fill = |buf: &mut [u8]| -> Result<(), EngineError> {
+            match self.drbg.as_mut() {
+                Some(d) => d.fill(buf).map_err(|_| EngineError::Failure),
+                None => Err(EngineError::Failure),
+            }
+        };
+        for seed in [&mut p.eps, &mut p.sps, &mut p.pps] {
+            fill(&mut seed.value[..])?;
+            seed.compat = SEED_COMPAT_LEVEL_LAST;
+        }
+        fill(&mut p.ph_proof[..])?;
+        fill(&mut p.sh_proof[..])?;
+        fill(&mut p.eh_proof[..])?;
+        self.perm = p;
+        self.dirty_perm = true;
+        Ok(())
+    }
+
+    fn instantiate_drbg(&mut self) -> Result<(), EngineError> {
+        let mut entropy = Zeroizing::new([0u8; 48]);
+        if !self.platform.entropy(&mut entropy[..]) {
+            return Err(EngineError::Failure);
+        }
+        let drbg = Drbg::instantiate(
+            tpm_crypto::drbg::DfMode::NoDf,
+            &entropy[..],
+            &[],
+            b"ferrotpm TPM 2.0 DRBG",
+        )
+        .map_err(|_| EngineError::Failure)?;
+        self.drbg = Some(drbg);
+        Ok(())
+    }
+
+    /// _TPM_Init with the images given so far.
+    fn power_on(&mut self, flags: InitFlags) -> Result<(), EngineError> {
+        self.instantiate_drbg()?;
+        self.failure = None;
+        self.rt = Runtime::default();
+        self.objects = [None, None, None];
+        self.rt.timer.reset();
+        // TimePowerOn: the timer starts at 0 now.
+        let now = self.platform.monotonic_ms();
+        self.rt.time = self.rt.timer.read(now);
+        match self.pending_perm.take() {
+            Some(p) => self.perm = p,
+            None if !self.has_state() => self.manufacture()?,
+            None => {}
+        }
+        self.pcrs = PcrValues::default();
+        // A volatile image resumes the running TPM. DELETE_VOLATILE only tells the store to
+        // remove the file afterwards (swtpm_ioctls(3) CMD_INIT), which is not the engine's job.
+        let _ = flags.delete_volatile;
+        if let Some(v) = self.pending_vol.take() {
+            self.resume_volatile(v);
+        }
+        Ok(())
+    }
+
+    /// Whether this engine already holds a TPM (manufactured or imported).
+    fn has_state(&self) -> bool {
+        self.perm.eps.value.iter().any(|b| *b != 0)
+    }
+
+    fn resume_volatile(&mut self, v: Volatile) {
+        self.clear = v.clear;
+        self.reset = v.reset;
+        self.pcrs = v.pcrs;
+        self.rt.started = true;
+        self.rt.ph_enable = v.ph_enable;
+        self.rt.startup_locality3 = v.startup_locality3;
+        self.rt.drtm_pre_startup = v.drtm_pre_startup;
+        self.rt.pcr_reconfig = v.pcr_reconfig;
+    }
+
+    fn volatile(&self) -> Volatile {
+        Volatile {
+            clear: self.clear.clone(),
+            reset: self.reset.clone(),
+            pcrs: self.pcrs.clone(),
+            ph_enable: self.rt.ph_enable,
+            startup_locality3: self.rt.startup_locality3,
+            drtm_pre_startup: self.rt.drtm_pre_startup,
+            pcr_reconfig: self.rt.pcr_reconfig,
+            time: self.rt.time,
+        }
+    }
+
+    /// New null seed and proof (HierarchyStartup at TPM Reset).
+    pub(crate) fn reseed_null(&mut self) -> Result<(), TpmRc> {
+        let mut proof = Zeroizing::new([0u8; 64]);
+        let mut seed = Seed::zero();
+        self.random(&mut proof[..])?;
+        self.random(&mut seed.value[..])?;
+        self.reset.null_proof = proof;
+        self.reset.null_seed = seed;
+        Ok(())
+    }
+
+    /// Fresh random bytes for a seed or proof.
+    pub(crate) fn fresh64(&mut self) -> Result<Zeroizing<[u8; 64]>, TpmRc> {
+        let mut v = Zeroizing::new([0u8; 64]);
+        self.random(&mut v[..])?;
+        Ok(v)
+    }
+
+    /// The hash algorithms of the PCR banks, in libtpms's order.
+    pub(crate) fn bank_algs() -> [HashAlg; 4] {
+        BANKS
+    }
+
+    /// _TPM_Hash_End: finish the H-CRTM/DRTM sequence (libtpms `_TPM_Hash_End`).
+    fn hash_end_inner(&mut self) {
+        let Some(hashers) = self.rt.drtm.take() else {
+            return;
+        };
+        let started = self.rt.started;
+        let pcr = if started {
+            self.pcrs.reset_dynamics(&self.perm.pcr_allocated);
+            self.reset.restart_count = self.reset.restart_count.wrapping_add(1);
+            DRTM_PCR
+        } else {
+            self.rt.drtm_pre_startup = true;
+            HCRTM_PCR
+        };
+        for h in hashers {
+            let alg = h.alg();
+            let d = h.finalize();
+            self.pcrs
+                .drtm(&self.perm.pcr_allocated, pcr, alg, d.as_slice(), started);
+        }
+        self.established = true;
+    }
+}
+
+static EMPTY_AUTH: AuthValue = AuthValue::EMPTY;
+
+impl TpmEngine for Tpm2 {
+    fn family(&self) -> TpmFamily {
+        TpmFamily::Tpm20
+    }
+
+    fn execute(&mut self, locality: u8, cmd: &[u8], rsp: &mut [u8]) -> usize {
+        let mut out = core::mem::take(&mut self.rsp);
+        if !self.powered {
+            // Not powered: the front end should not send commands; answer TPM_RC_FAILURE.
+            out.clear();
+            write_header(
+                &mut out,
+                TpmSt::NO_SESSIONS,
+                HEADER_SIZE,
+                TpmRc::FAILURE.raw(),
+            );
+        } else {
+            self.run(locality, cmd, &mut out);
+        }
+        let n = if out.len() <= rsp.len() {
+            if let Some(dst) = rsp.get_mut(..out.len()) {
+                dst.copy_from_slice(&out);
+            }
+            out.len()
+        } else if rsp.len() >= HEADER_SIZE {
+            let mut small = Vec::with_capacity(HEADER_SIZE);
+            write_header(
+                &mut small,
+                TpmSt::NO_SESSIONS,
+                HEADER_SIZE,
+                TpmRc::SIZE.raw(),
+            );
+            if let Some(dst) = rsp.get_mut(..HEADER_SIZE) {
+                dst.copy_from_slice(&small);
+            }
+            HEADER_SIZE
+        } else {
+            0
+        };
+        out.clear();
+        self.rsp = out;
+        n
+    }
+
+    fn max_command_size(&self) -> usize {
+        properties::MAX_COMMAND_SIZE as usize
+    }
+
+    fn max_response_size(&self) -> usize {
+        properties::MAX_RESPONSE_SIZE as usize
+    }
+
+    fn init(&mut self, flags: InitFlags) -> Result<(), EngineError> {
+        self.powered = false;
+        self.power_on(flags)?;
+        self.powered = true;
+        Ok(())
+    }
+
+    fn shutdown(&mut self) {
+        self.powered = false;
+        self.rt = Runtime::default();
+        self.objects = [None, None, None];
+        self.drbg = None;
+    }
+
+    fn is_running(&self) -> bool {
+        self.powered
+    }
+
+    fn established(&self) -> bool {
+        self.established
+    }
+
+    fn reset_established(&mut self, locality: u8) -> Result<(), EngineError> {
+        if !self.powered {
+            return Err(EngineError::NotRunning);
+        }
+        if locality < 3 {
+            return Err(EngineError::Locality);
+        }
+        self.established = false;
+        Ok(())
+    }
+
+    fn hash_start(&mut self) -> Result<(), EngineError> {
+        if !self.powered {
+            return Err(EngineError::NotRunning);
+        }
+        // _TPM_Hash_Start: a new event sequence over every bank algorithm.
+        self.rt.drtm = Some(BANKS.iter().map(|a| Hasher::new(*a)).collect());
+        Ok(())
+    }
+
+    fn hash_data(&mut self, data: &[u8]) -> Result<(), EngineError> {
+        if !self.powered {
+            return Err(EngineError::NotRunning);
+        }
+        let pcr = if self.rt.started { DRTM_PCR } else { HCRTM_PCR };
+        let alloc = self.perm.pcr_allocated;
+        if let Some(hs) = self.rt.drtm.as_mut() {
+            for h in hs.iter_mut() {
+                if alloc.is_allocated(pcr, h.alg()) {
+                    h.update(data);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn hash_end(&mut self) -> Result<(), EngineError> {
+        if !self.powered {
+            return Err(EngineError::NotRunning);
+        }
+        self.hash_end_inner();
+        Ok(())
+    }
+
+    fn state(&self, kind: StateKind) -> Zeroizing<Vec<u8>> {
+        match kind {
+            StateKind::Permanent => state::export_permanent(&self.perm),
+            StateKind::Volatile if self.rt.started => {
+                state::export_volatile(&self.volatile(), &self.perm.pcr_allocated)
+            }
+            StateKind::Volatile | StateKind::Savestate => Zeroizing::new(Vec::new()),
+        }
+    }
+
+    fn set_state(&mut self, kind: StateKind, image: &[u8]) -> Result<(), EngineError> {
+        if self.powered {
+            return Err(EngineError::Busy);
+        }
+        match kind {
+            StateKind::Permanent if image.is_empty() => {
+                self.pending_perm = None;
+                self.perm = Persistent::default();
+            }
+            StateKind::Permanent => self.pending_perm = Some(state::import_permanent(image)?),
+            StateKind::Volatile if image.is_empty() => self.pending_vol = None,
+            StateKind::Volatile => {
+                let alloc = self
+                    .pending_perm
+                    .as_ref()
+                    .map_or(self.perm.pcr_allocated, |p| p.pcr_allocated);
+                self.pending_vol = Some(state::import_volatile(image, &alloc)?);
+            }
+            // TPM 2.0 keeps Shutdown(STATE) data in the permanent image (libtpms parity).
+            StateKind::Savestate if image.is_empty() => {}
+            StateKind::Savestate => return Err(EngineError::WrongFamily),
+        }
+        Ok(())
+    }
+
+    fn take_dirty(&mut self) -> Option<StateKind> {
+        if self.dirty_perm {
+            self.dirty_perm = false;
+            Some(StateKind::Permanent)
+        } else {
+            None
+        }
+    }
+}
