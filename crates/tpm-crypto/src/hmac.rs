@@ -20,7 +20,7 @@ pub fn hmac(alg: HashAlg, key: &[u8], data: &[u8]) -> Digest {
 }
 
 /// A streaming HMAC. Holds only the two keyed hash states (which zeroize on drop).
-/// Deliberately not `Clone`; [`HmacState::fork`] is the crate-internal way to reuse a keyed
+/// Deliberately not `Clone`; `HmacState::fork` is the crate-internal way to reuse a keyed
 /// state (KDFa computes one HMAC per block under the same key).
 pub struct HmacState {
     inner: Hasher,

@@ -179,7 +179,7 @@ mod arbitrary {
         type Strategy = BoxedStrategy<Self>;
 
         fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<u32>(), any::<TpmtHa>())
+            (any::<u32>(), any::<TpmtHa<true>>())
                 .prop_map(|(h, policy_hash)| TpmsTaggedPolicy {
                     handle: TpmHandle(h),
                     policy_hash,
@@ -272,9 +272,11 @@ mod tests {
             from_bytes::<TpmsCapabilityData>(&bad, &p),
             Err(WireError::ReservedBits)
         );
-        // A tagged policy needs a real hash.
+        // A tagged policy's hash may be TPM_ALG_NULL (libtpms reports unset policies so), but
+        // must otherwise be a hash.
+        assert!(from_bytes::<TpmsTaggedPolicy>(&[0x40, 0, 0, 1, 0, 0x10], &p).is_ok());
         assert_eq!(
-            from_bytes::<TpmsTaggedPolicy>(&[0x40, 0, 0, 1, 0, 0x10], &p),
+            from_bytes::<TpmsTaggedPolicy>(&[0x40, 0, 0, 1, 0, 0x06], &p),
             Err(WireError::Hash)
         );
         assert_eq!(

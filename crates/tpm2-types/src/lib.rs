@@ -9,7 +9,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(
     test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
 )]
 
 mod secret;
@@ -78,5 +83,5 @@ pub use object::*;
 mod command;
 pub use command::*;
 
-mod commands;
+pub mod commands;
 pub use commands::*;
