@@ -4,7 +4,10 @@
 //! - `record [--out FILE]`: run the Debian `swtpm` behind a logging proxy, drive it with a
 //!   script of tpm2-tools invocations and write every TPM 2.0 command/response pair to a vector
 //!   file (default `tests/vectors/tpm2-traffic.txt`), see [`record`].
+//! - `fuzz-corpus`: rewrite the seed corpora of the cargo-fuzz targets under `fuzz/corpus/`,
+//!   see [`corpus`].
 
+mod corpus;
 mod record;
 mod script;
 
@@ -23,7 +26,11 @@ fn main() -> Result<()> {
             }
             record::run(std::path::Path::new(&out))
         }
-        Some(other) => bail!("unknown job {other:?}; jobs: record"),
-        None => bail!("usage: cargo xtask <job>; jobs: record [--out FILE]"),
+        Some("fuzz-corpus") => corpus::run(
+            std::path::Path::new("fuzz/corpus"),
+            std::path::Path::new("tests/vectors/tpm2-traffic.txt"),
+        ),
+        Some(other) => bail!("unknown job {other:?}; jobs: record, fuzz-corpus"),
+        None => bail!("usage: cargo xtask <job>; jobs: record [--out FILE], fuzz-corpus"),
     }
 }

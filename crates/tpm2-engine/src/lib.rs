@@ -34,3 +34,6 @@ pub use tpm::Tpm2;
 
 #[cfg(test)]
 mod tests;
+
+#[doc(hidden)]
+pub mod fuzzing;

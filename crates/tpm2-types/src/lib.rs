@@ -85,3 +85,6 @@ pub use command::*;
 
 pub mod commands;
 pub use commands::*;
+
+#[doc(hidden)]
+pub mod fuzzing;
