@@ -799,4 +799,14 @@ mod tests {
             }
         }
     }
+
+    /// Fuzz regression (tpm2_execute/state_load): TPM2_PCR_Read of a bank selection that
+    /// holds no allocated PCR answers with an empty pcrValues (TPML_DIGEST count 0), which
+    /// must parse and re-marshal, unlike PolicyOR's pHashList (at least two digests).
+    #[test]
+    fn pcr_read_response_with_no_digests() {
+        let b = bytes("80010000001c000000000000001400000001000b0300000000000000");
+        let r = parse_response(TpmCc::PCR_READ, &b, &P).unwrap();
+        assert_eq!(r.to_bytes(), b);
+    }
 }

@@ -38,7 +38,8 @@ command! {
     out PcrReadOut {
         pcr_update_counter: u32,
         pcr_selection_out: TpmlPcrSelection,
-        pcr_values: TpmlDigest,
+        // A selection of no allocated PCR gets no digests: TPML_DIGEST with 0..=8 entries.
+        pcr_values: TpmlDigest<0>,
     }
 }
 
