@@ -61,6 +61,23 @@ impl<'c> Ctx<'c> {
     }
 }
 
+/// The algorithms libtpms 0.9.2 compiles in (`TpmProfile.h`): every ID our types know except
+/// SM3_256, SM4 and the SHA-3 family, which libtpms leaves out. A TPMI_ALG_* parameter naming one
+/// of those is rejected while unmarshaling, with the parameter number (e.g. TPM_RC_HASH +
+/// parameter 1 for a PCR_Read selection of the SM3 bank).
+const LIBTPMS_PROFILE: Profile = Profile::ALL
+    .without_alg(0x0012) // TPM_ALG_SM3_256
+    .without_alg(0x0013) // TPM_ALG_SM4
+    .without_alg(0x0027) // TPM_ALG_SHA3_256
+    .without_alg(0x0028) // TPM_ALG_SHA3_384
+    .without_alg(0x0029); // TPM_ALG_SHA3_512
+
+/// The TPM_ST values libtpms's `TPM_ST_Unmarshal` accepts (TPM 2.0 Part 2 §6.9, Table 19, as
+/// of libtpms 0.9.2: no TPM_ST_ATTEST_NV_DIGEST, no TPM_ST_FU_MANIFEST).
+fn is_libtpms_tpm_st(v: u16) -> bool {
+    matches!(v, 0x00C4 | 0x8000..=0x8002 | 0x8014..=0x801A | 0x8021..=0x8025)
+}
+
 /// One parsed session of the authorization area (TPMS_AUTH_COMMAND).
 struct Session {
     attributes: TpmaSession,
@@ -112,12 +129,18 @@ impl Tpm2 {
         scratch: &mut Vec<u8>,
         rsp: &mut Vec<u8>,
     ) -> Result<(), TpmRc> {
-        let profile = Profile::ALL;
+        let profile = LIBTPMS_PROFILE;
         let mut r = Reader::new(cmd);
-        // TPMI_ST_COMMAND_TAG: anything but the two command tags is TPM_RC_BAD_TAG.
+        // TPMI_ST_COMMAND_TAG: libtpms parity (`TPMI_ST_COMMAND_TAG_Unmarshal` calls
+        // `TPM_ST_Unmarshal` first): a value that is no TPM_ST at all is TPM_RC_VALUE; a TPM_ST
+        // other than the two command tags is TPM_RC_BAD_TAG.
         let tag = TpmSt(r.read_u16().map_err(TpmRc::from)?);
         if tag != TpmSt::NO_SESSIONS && tag != TpmSt::SESSIONS {
-            return Err(TpmRc::BAD_TAG);
+            return Err(if is_libtpms_tpm_st(tag.0) {
+                TpmRc::BAD_TAG
+            } else {
+                TpmRc::VALUE
+            });
         }
         let size = r.read_u32().map_err(TpmRc::from)?;
         if usize::try_from(size).ok() != Some(cmd.len())

@@ -302,7 +302,8 @@ impl PcrValues {
     }
 
     /// The end of an H-CRTM or DRTM sequence (libtpms `PcrDrtm`): the PCR starts from zero (with
-    /// locality 4 in the last byte before Startup) and is extended with `digest`.
+    /// locality 4 in the last byte before Startup) and is extended with `digest`. Returns
+    /// whether the bank has that PCR (and so it changed).
     pub fn drtm(
         &mut self,
         alloc: &Allocation,
@@ -310,9 +311,9 @@ impl PcrValues {
         alg: HashAlg,
         digest: &[u8],
         started: bool,
-    ) {
+    ) -> bool {
         if !alloc.is_allocated(pcr, alg) {
-            return;
+            return false;
         }
         if let Some(v) = self.get_mut(alg, pcr) {
             v.fill(0);
@@ -322,7 +323,7 @@ impl PcrValues {
                 }
             }
         }
-        self.extend(alloc, pcr, alg, digest);
+        self.extend(alloc, pcr, alg, digest)
     }
 
     /// The values Shutdown(STATE) keeps (libtpms `PCRStateSave`).

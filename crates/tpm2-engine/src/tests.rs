@@ -86,8 +86,8 @@ fn initialize_before_startup_and_twice() {
 #[test]
 fn header_errors() {
     let mut t = started();
-    // Wrong tag.
-    assert_eq!(rc(&t.execute_vec(0, &cmd(0x00C1, 0x17B, &[0, 8]))), 0x01E);
+    // Wrong tag: 0x00C1 is no TPM_ST at all, so TPM_RC_VALUE (libtpms `TPM_ST_Unmarshal`).
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x00C1, 0x17B, &[0, 8]))), 0x084);
     // Size field larger / smaller than the bytes.
     let mut c = cmd(ST_NO, 0x17B, &[0, 8]);
     c[5] += 1;
@@ -327,4 +327,128 @@ fn h_crtm_before_startup_sets_pcr0() {
         digest(HashAlg::Sha256, &init).as_slice()
     );
     assert!(t.established());
+}
+
+// ---- parity fixes found by the differential test against swtpm (tests/engine_vs_swtpm.rs) ----
+
+fn pcr_counter(t: &mut Tpm2) -> u32 {
+    let body = [
+        &1u32.to_be_bytes()[..],
+        &0x000Bu16.to_be_bytes(),
+        &[3, 1, 0, 0],
+    ]
+    .concat();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17E, &body));
+    assert_eq!(rc(&r), 0);
+    u32::from_be_bytes(r[10..14].try_into().unwrap())
+}
+
+/// libtpms `TPM_ST_Unmarshal` runs first: a value that is no TPM_ST is TPM_RC_VALUE, a TPM_ST
+/// that is not a command tag is TPM_RC_BAD_TAG.
+#[test]
+fn tag_that_is_no_tpm_st_is_value() {
+    let mut t = started();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x00C1, 0x17B, &[0, 8]))), 0x084);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x8003, 0x17B, &[0, 8]))), 0x084);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x801C, 0x17B, &[0, 8]))), 0x084);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x00C4, 0x17B, &[0, 8]))), 0x01E);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(0x8024, 0x17B, &[0, 8]))), 0x01E);
+}
+
+/// StirRandom with more than 48 bytes (up to 128) goes through the derivation function, as
+/// libtpms `CryptRandomStir` does; it used to put the engine in failure mode.
+#[test]
+fn stir_random_128_bytes() {
+    let mut t = started();
+    let mut body = 128u16.to_be_bytes().to_vec();
+    body.extend_from_slice(&[7; 128]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x146, &body))), 0);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x17B, &[0, 8]))), 0);
+}
+
+/// A persistent handle not in NV: TPM_RC_HANDLE on handle 1 (libtpms `ObjectLoadEvict`).
+#[test]
+fn missing_persistent_object_is_handle() {
+    let mut t = started();
+    let mut body = 0x8100_0001u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&[0, 0]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x15C, &body))), 0x18B);
+}
+
+/// SM3_256 is not compiled into libtpms 0.9.2: TPM_RC_HASH on parameter 1 while unmarshaling.
+#[test]
+fn sm3_is_not_an_algorithm() {
+    let mut t = started();
+    let body = [
+        &1u32.to_be_bytes()[..],
+        &0x0012u16.to_be_bytes(),
+        &[3, 1, 0, 0],
+    ]
+    .concat();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x17E, &body))), 0x1C3);
+    let mut body = 4u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&0x0012u16.to_be_bytes());
+    body.extend_from_slice(&[0; 32]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x182, &body))), 0x1C3);
+}
+
+fn power_cycle(t: Tpm2) -> Tpm2 {
+    let perm = t.state(StateKind::Permanent);
+    let mut u = Tpm2::new(Box::new(ManualPlatform::new()));
+    u.set_state(StateKind::Permanent, &perm).unwrap();
+    u.init(InitFlags::default()).unwrap();
+    u
+}
+
+/// Extending a state-saved PCR after Shutdown(STATE) clears the orderly state (libtpms
+/// RETURN_IF_ORDERLY in TPM2_PCR_Extend), so Startup(STATE) is then refused; PCR 16 is not
+/// state-saved and does not.
+#[test]
+fn extend_after_shutdown_state_breaks_resume() {
+    let d = [1u8; 32];
+    let mut t = started();
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x145, &[0, 1]))), 0);
+    assert_eq!(extend_sha256(&mut t, 0, 16, &d), 0);
+    let mut t = power_cycle(t);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 1]))), 0);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x145, &[0, 1]))), 0);
+    assert_eq!(extend_sha256(&mut t, 0, 3, &d), 0);
+    let mut t = power_cycle(t);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 1]))), 0x1C4);
+}
+
+/// PCR_Allocate writes NV only: the running TPM keeps its banks (and reports them) until the
+/// next _TPM_Init (libtpms `PCRAllocate`).
+#[test]
+fn pcr_allocate_takes_effect_at_next_init() {
+    let mut t = started();
+    let caps = |t: &mut Tpm2| {
+        let r = t.execute_vec(0, &cmd(ST_NO, 0x17A, &[0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9]));
+        assert_eq!(rc(&r), 0);
+        r[19..25].to_vec() // first TPMS_PCR_SELECTION: SHA-1
+    };
+    let mut body = 0x4000_000Cu32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&[0, 4, 3, 0, 0, 0]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x12B, &body))), 0);
+    assert_eq!(caps(&mut t), [0, 4, 3, 0xFF, 0xFF, 0xFF]);
+    let mut t = power_cycle(t);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0]))), 0);
+    assert_eq!(caps(&mut t), [0, 4, 3, 0, 0, 0]);
+}
+
+/// A DRTM sequence after Startup extends PCR 17 in every bank, and each extend counts in
+/// pcrUpdateCounter (libtpms `_TPM_Hash_End` -> `PCRExtend` -> `PCRChanged`).
+#[test]
+fn drtm_counts_pcr_updates() {
+    let mut t = started();
+    let before = pcr_counter(&mut t);
+    t.hash_start().unwrap();
+    t.hash_data(b"drtm").unwrap();
+    t.hash_end().unwrap();
+    assert_eq!(pcr_counter(&mut t), before + 4);
 }

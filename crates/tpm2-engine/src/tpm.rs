@@ -58,6 +58,9 @@ pub(crate) struct Runtime {
     pub lockout_failed_at: Option<u64>,
     /// Bit `alg` set: algorithm `alg` (< 128) passed its self-test since _TPM_Init.
     pub tested: u128,
+    /// The allocation TPM2_PCR_Allocate wrote to NV, in effect from the next _TPM_Init
+    /// (libtpms keeps using the RAM copy of gp.pcrAllocated until then).
+    pub pcr_next: Option<crate::pcr::Allocation>,
 }
 
 impl Runtime {
@@ -182,7 +185,10 @@ impl Tpm2 {
             return Err(self.fail("no entropy"));
         }
         let ok = match self.drbg.as_mut() {
-            Some(d) => d.reseed(&entropy[..], data).is_ok(),
+            // libtpms `CryptRandomStir`: fresh entropy XOR DfBuffer(data), so any length of
+            // stir data up to TPM2B_SENSITIVE_DATA's 128 bytes is fine (a plain reseed would
+            // refuse additional input longer than the 48-byte seed).
+            Some(d) => d.stir_with_entropy(&entropy, data).is_ok(),
             None => false,
         };
         if ok {
@@ -278,9 +284,10 @@ impl Tpm2 {
             }
             TpmHt::PCR => Ok(()),
             // Sessions, persistent objects and NV indices cannot exist yet.
-            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION | TpmHt::PERSISTENT => {
-                Err(TpmRc::REFERENCE_H0)
-            }
+            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => Err(TpmRc::REFERENCE_H0),
+            // libtpms parity: `EntityGetLoadStatus` -> `ObjectLoadEvict` answers a persistent
+            // handle that is not in NV with TPM_RC_HANDLE (numbered), not REFERENCE_H0.
+            TpmHt::PERSISTENT => Err(TpmRc::HANDLE),
             TpmHt::NV_INDEX => Err(TpmRc::HANDLE),
             _ => Err(TpmRc::VALUE),
         }
@@ -433,6 +440,10 @@ impl Tpm2 {
 
     /// _TPM_Init with the images given so far.
     fn power_on(&mut self, flags: InitFlags) -> Result<(), EngineError> {
+        // A PCR_Allocate of the last power cycle takes effect now.
+        if let Some(next) = self.rt.pcr_next.take() {
+            self.perm.pcr_allocated = next;
+        }
         self.instantiate_drbg()?;
         self.failure = None;
         self.rt = Runtime::default();
@@ -525,8 +536,14 @@ impl Tpm2 {
         for h in hashers {
             let alg = h.alg();
             let d = h.finalize();
-            self.pcrs
-                .drtm(&self.perm.pcr_allocated, pcr, alg, d.as_slice(), started);
+            // libtpms parity: `_TPM_Hash_End` extends through `PCRExtend`, which calls
+            // `PCRChanged` once per bank, so a DRTM bumps pcrUpdateCounter like PCR_Extend.
+            if self
+                .pcrs
+                .drtm(&self.perm.pcr_allocated, pcr, alg, d.as_slice(), started)
+            {
+                self.pcr_changed(pcr);
+            }
         }
         self.established = true;
     }
@@ -595,6 +612,9 @@ impl TpmEngine for Tpm2 {
 
     fn shutdown(&mut self) {
         self.powered = false;
+        if let Some(next) = self.rt.pcr_next.take() {
+            self.perm.pcr_allocated = next;
+        }
         self.rt = Runtime::default();
         self.objects = [None, None, None];
         self.drbg = None;
@@ -654,7 +674,15 @@ impl TpmEngine for Tpm2 {
 
     fn state(&self, kind: StateKind) -> Zeroizing<Vec<u8>> {
         match kind {
-            StateKind::Permanent => state::export_permanent(&self.perm),
+            // The NV copy holds a pending PCR_Allocate; the running TPM does not use it yet.
+            StateKind::Permanent => match self.rt.pcr_next {
+                Some(next) => {
+                    let mut p = self.perm.clone();
+                    p.pcr_allocated = next;
+                    state::export_permanent(&p)
+                }
+                None => state::export_permanent(&self.perm),
+            },
             StateKind::Volatile if self.rt.started => {
                 state::export_volatile(&self.volatile(), &self.perm.pcr_allocated)
             }

@@ -177,8 +177,11 @@ pub(crate) fn event_sequence_complete(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Resu
         _ => return Err(TpmRc::MODE.handle(2)),
     };
     let pcr = usize::try_from(pcr_handle.0).unwrap_or(usize::MAX);
-    if pcr_handle != TpmHandle::NULL && !crate::pcr::extend_allowed(pcr, ctx.locality) {
-        return Err(TpmRc::LOCALITY);
+    if pcr_handle != TpmHandle::NULL {
+        if !crate::pcr::extend_allowed(pcr, ctx.locality) {
+            return Err(TpmRc::LOCALITY);
+        }
+        tpm.clear_orderly_if_state_saved(pcr);
     }
     let mut results = TpmlDigestValues::new();
     for mut h in hashers {

@@ -40,7 +40,17 @@ impl Tpm2 {
         if !pcr::extend_allowed(pcr, locality) {
             return Err(TpmRc::LOCALITY);
         }
+        self.clear_orderly_if_state_saved(pcr);
         Ok(())
+    }
+
+    /// libtpms `RETURN_IF_ORDERLY` for a state-saved PCR (TPM2_PCR_Extend, PCR_Event,
+    /// PCR_Reset, EventSequenceComplete): changing it after Shutdown(STATE) makes that
+    /// shutdown non-orderly, so a later Startup(STATE) is refused.
+    pub(crate) fn clear_orderly_if_state_saved(&mut self, pcr: usize) {
+        if pcr < PCR_COUNT && pcr::attributes(pcr).state_save {
+            self.clear_orderly();
+        }
     }
 }
 
@@ -151,6 +161,7 @@ pub(crate) fn pcr_reset(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> 
     if !pcr::reset_allowed(pcr, ctx.locality) {
         return Err(TpmRc::LOCALITY);
     }
+    tpm.clear_orderly_if_state_saved(pcr);
     let alloc = tpm.perm.pcr_allocated;
     tpm.pcrs.set_value(&alloc, pcr, 0);
     tpm.pcr_changed(pcr);
@@ -162,6 +173,9 @@ pub(crate) fn pcr_reset(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> 
 pub(crate) fn pcr_allocate(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let request: TpmlPcrSelection = ctx.param()?;
     ctx.end()?;
+    // libtpms `PCRAllocate`: the request is merged into the current allocation and written
+    // to NV only; the PCRs in use (and GetCapability(TPM_CAP_PCRS)) keep the current one
+    // until the next _TPM_Init.
     let mut new = tpm.perm.pcr_allocated;
     for sel in request.iter() {
         let Some(i) = HashAlg::from_tpm_alg(sel.hash.0.0).and_then(bank_index) else {
@@ -188,7 +202,7 @@ pub(crate) fn pcr_allocate(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     }
     // libtpms reports sizeof(s_pcrs): 24 PCRs of every bank.
     let size_available: u32 = 24 * (20 + 32 + 48 + 64);
-    tpm.perm.pcr_allocated = new;
+    tpm.rt.pcr_next = Some(new);
     tpm.rt.pcr_reconfig = true;
     tpm.mark_permanent_dirty();
     ctx.write(&TpmiYesNo(true));
