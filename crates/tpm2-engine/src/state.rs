@@ -613,10 +613,14 @@ pub struct Volatile {
     pub pcr_reconfig: bool,
     /// Time (milliseconds since _TPM_Init) when the image was taken.
     pub time: u64,
+    /// The PCR allocation the running TPM used (and `pcrs` holds); it can differ from the
+    /// permanent image's after a TPM2_PCR_Allocate, which takes effect only at power-on.
+    pub alloc: Allocation,
 }
 
 /// The volatile image.
-pub fn export_volatile(v: &Volatile, alloc: &Allocation) -> Zeroizing<Vec<u8>> {
+pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
+    let alloc = &v.alloc;
     let mut img = ImageWriter::new(TpmFamily::Tpm20, StateKind::Volatile, IMAGE_VERSION);
     img.section(tag::VOL_CLEAR, |w| v.clear.marshal(w));
     img.section(tag::VOL_RESET, |w| v.reset.marshal(w));
@@ -626,6 +630,7 @@ pub fn export_volatile(v: &Volatile, alloc: &Allocation) -> Zeroizing<Vec<u8>> {
         w.u8(u8::from(v.drtm_pre_startup));
         w.u8(u8::from(v.pcr_reconfig));
         w.u64(v.time);
+        put_allocation(w, alloc);
     });
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
@@ -641,11 +646,11 @@ pub fn export_volatile(v: &Volatile, alloc: &Allocation) -> Zeroizing<Vec<u8>> {
     img.finish()
 }
 
-/// Read a volatile image, for a TPM whose permanent state has PCR allocation `alloc`.
+/// Read a volatile image.
 ///
 /// # Errors
 /// The image is damaged, of another family or kind, or newer than this build.
-pub fn import_volatile(image: &[u8], alloc: &Allocation) -> Result<Volatile, EngineError> {
+pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
     let img = ImageReader::parse(
         image,
         TpmFamily::Tpm20,
@@ -670,6 +675,7 @@ pub fn import_volatile(image: &[u8], alloc: &Allocation) -> Result<Volatile, Eng
     let drtm_pre_startup = get_bool(&mut rt)?;
     let pcr_reconfig = get_bool(&mut rt)?;
     let time = rt.read_u64().map_err(bad)?;
+    let alloc = get_allocation(&mut rt)?;
     finish(rt)?;
     let mut p = img.required(tag::VOL_PCRS)?;
     let mut pcrs = PcrValues::default();
@@ -693,6 +699,7 @@ pub fn import_volatile(image: &[u8], alloc: &Allocation) -> Result<Volatile, Eng
         drtm_pre_startup,
         pcr_reconfig,
         time,
+        alloc,
     })
 }
 

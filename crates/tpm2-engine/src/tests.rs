@@ -452,3 +452,28 @@ fn drtm_counts_pcr_updates() {
     t.hash_end().unwrap();
     assert_eq!(pcr_counter(&mut t), before + 4);
 }
+
+#[test]
+fn volatile_image_after_pcr_allocate_keeps_running_banks() {
+    let mut t = started();
+    // PCR_Allocate(platform): SHA-1 bank emptied, effective at the next power-on.
+    let mut body = 0x4000_000Cu32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&0x0004u16.to_be_bytes());
+    body.extend_from_slice(&[3, 0, 0, 0]);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x12B, &body))), 0);
+    let d = digest(HashAlg::Sha256, b"a").as_slice().to_vec();
+    assert_eq!(extend_sha256(&mut t, 0, 4, &d), 0);
+    let before = pcr_read_sha256(&mut t, 4);
+    let perm = t.state(StateKind::Permanent);
+    let vol = t.state(StateKind::Volatile);
+    let mut u = Tpm2::new(Box::new(ManualPlatform::new()));
+    u.set_state(StateKind::Permanent, &perm).unwrap();
+    u.set_state(StateKind::Volatile, &vol).unwrap();
+    u.init(InitFlags::default()).unwrap();
+    assert_eq!(pcr_read_sha256(&mut u, 4), before);
+    // The pending allocation survives into the permanent image.
+    let again = u.state(StateKind::Permanent);
+    assert_eq!(&again[..], &perm[..]);
+}

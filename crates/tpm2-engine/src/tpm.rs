@@ -473,6 +473,12 @@ impl Tpm2 {
     }
 
     fn resume_volatile(&mut self, v: Volatile) {
+        // The running TPM keeps the banks it had; an allocation made since (now in the
+        // permanent state) waits for the next power-on, as it would have without the resume.
+        if v.alloc != self.perm.pcr_allocated {
+            self.rt.pcr_next = Some(self.perm.pcr_allocated);
+            self.perm.pcr_allocated = v.alloc;
+        }
         self.clear = v.clear;
         self.reset = v.reset;
         self.pcrs = v.pcrs;
@@ -493,6 +499,7 @@ impl Tpm2 {
             drtm_pre_startup: self.rt.drtm_pre_startup,
             pcr_reconfig: self.rt.pcr_reconfig,
             time: self.rt.time,
+            alloc: self.perm.pcr_allocated,
         }
     }
 
@@ -683,9 +690,7 @@ impl TpmEngine for Tpm2 {
                 }
                 None => state::export_permanent(&self.perm),
             },
-            StateKind::Volatile if self.rt.started => {
-                state::export_volatile(&self.volatile(), &self.perm.pcr_allocated)
-            }
+            StateKind::Volatile if self.rt.started => state::export_volatile(&self.volatile()),
             StateKind::Volatile | StateKind::Savestate => Zeroizing::new(Vec::new()),
         }
     }
@@ -701,13 +706,7 @@ impl TpmEngine for Tpm2 {
             }
             StateKind::Permanent => self.pending_perm = Some(state::import_permanent(image)?),
             StateKind::Volatile if image.is_empty() => self.pending_vol = None,
-            StateKind::Volatile => {
-                let alloc = self
-                    .pending_perm
-                    .as_ref()
-                    .map_or(self.perm.pcr_allocated, |p| p.pcr_allocated);
-                self.pending_vol = Some(state::import_volatile(image, &alloc)?);
-            }
+            StateKind::Volatile => self.pending_vol = Some(state::import_volatile(image)?),
             // TPM 2.0 keeps Shutdown(STATE) data in the permanent image (libtpms parity).
             StateKind::Savestate if image.is_empty() => {}
             StateKind::Savestate => return Err(EngineError::WrongFamily),
