@@ -99,7 +99,18 @@ const ALLOW: &[(&str, &str)] = &[
     ),
     (
         "GetCapability ECC_CURVES",
-        "not implemented yet: no ECC keys, so the engine lists no curves",
+        "deliberate: we list the curves tpm-crypto implements (NIST P-256, P-384); libtpms 0.9.2 \
+         also has P-192, P-224, P-521, BN P-256, BN P-638 and SM2 P-256",
+    ),
+    (
+        "TestParms SYMCIPHER Camellia-128 CFB",
+        "deliberate: Camellia is not implemented, so we refuse it (TPM_RC_SYMMETRIC); libtpms \
+         0.9.2 accepts it",
+    ),
+    (
+        "TestParms ECC NIST P-521 ECDSA",
+        "deliberate: P-521 is not implemented, so we refuse it (TPM_RC_CURVE); libtpms 0.9.2 \
+         accepts it",
     ),
 ];
 
@@ -249,7 +260,7 @@ const PROPS_EXPECTED_DIFFERENT: &[(u32, &str)] = &[
     ),
     (
         0x20D,
-        "TPM_PT_LOADED_CURVES: no ECC yet, in line with our empty TPM_CAP_ECC_CURVES",
+        "TPM_PT_LOADED_CURVES: we implement 2 curves, libtpms 8 (see ECC_CURVES)",
     ),
 ];
 
@@ -1308,6 +1319,63 @@ fn scenario_capability() -> Vec<Step> {
         compare_algs,
     ));
     v.push(full("GetCapability ECC_CURVES", get_cap(8, 0, 100)));
+    // TPM2_TestParms: checked while unmarshalling (TPMT_PUBLIC_PARMS).
+    const CC_TEST_PARMS: u32 = 0x18A;
+    let parms: &[(&str, &str)] = &[
+        // RSA: symmetric NULL, scheme NULL, keyBits, exponent 0.
+        ("TestParms RSA-2048", "0001 0010 0010 0800 00000000"),
+        (
+            "TestParms RSA-3072 RSASSA-SHA256",
+            "0001 0010 0014 000b 0c00 00000000",
+        ),
+        (
+            "TestParms RSA storage AES-128-CFB",
+            "0001 0006 0080 0043 0010 0800 00000000",
+        ),
+        ("TestParms RSA-1000 bits", "0001 0010 0010 03e8 00000000"),
+        ("TestParms RSA-4096", "0001 0010 0010 1000 00000000"),
+        (
+            "TestParms RSA scheme ECDSA",
+            "0001 0010 0018 000b 0800 00000000",
+        ),
+        (
+            "TestParms RSA bad hash",
+            "0001 0010 0014 0099 0800 00000000",
+        ),
+        // ECC: symmetric NULL, scheme, curve, kdf NULL.
+        (
+            "TestParms ECC NIST P-256 ECDSA",
+            "0023 0010 0018 000b 0003 0010",
+        ),
+        ("TestParms ECC NIST P-384 NULL", "0023 0010 0010 0004 0010"),
+        (
+            "TestParms ECC NIST P-521 ECDSA",
+            "0023 0010 0018 000d 0005 0010",
+        ),
+        ("TestParms ECC curve 0x99", "0023 0010 0010 0099 0010"),
+        // KEYEDHASH: scheme HMAC-SHA256 / XOR / NULL.
+        ("TestParms KEYEDHASH HMAC-SHA256", "0008 0005 000b"),
+        (
+            "TestParms KEYEDHASH XOR-SHA256 KDF1_108",
+            "0008 000a 000b 0022",
+        ),
+        ("TestParms KEYEDHASH NULL", "0008 0010"),
+        // SYMCIPHER: AES-256-CFB, AES-192-CTR, Camellia-128-CFB, AES-100 bits.
+        ("TestParms SYMCIPHER AES-256 CFB", "0025 0006 0100 0043"),
+        ("TestParms SYMCIPHER AES-192 CTR", "0025 0006 00c0 0040"),
+        (
+            "TestParms SYMCIPHER Camellia-128 CFB",
+            "0025 0026 0080 0043",
+        ),
+        ("TestParms SYMCIPHER AES-100", "0025 0006 0064 0043"),
+        ("TestParms type 0x99", "0099"),
+        ("TestParms trailing byte", "0008 0010 00"),
+        ("TestParms truncated", "0001 0010"),
+    ];
+    for (name, hex_parms) in parms {
+        let bytes = hex::decode(hex_parms.replace(' ', "")).unwrap_or_default();
+        v.push(full(name, c(CC_TEST_PARMS, &bytes)));
+    }
     v.push(full("GetCapability PP_COMMANDS", get_cap(3, 0x11F, 256)));
     v.push(full("GetCapability AUDIT_COMMANDS", get_cap(4, 0x11F, 256)));
     v.push(full(

@@ -32,7 +32,7 @@ mod writer;
 
 pub use buf::{List, SizedBuf};
 pub use error::WireError;
-pub use profile::Profile;
+pub use profile::{KEY_SIZES, Profile};
 pub use reader::Reader;
 pub use writer::{Writer, to_vec};
 

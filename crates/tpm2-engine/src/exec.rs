@@ -61,7 +61,8 @@ impl<'c> Ctx<'c> {
     }
 }
 
-/// The algorithms libtpms 0.9.2 compiles in (`TpmProfile.h`): every ID our types know except
+/// The algorithms libtpms 0.9.2 compiles in (`TpmProfile.h`) — the "null" profile a state
+/// without a profile gets (T3) — every ID our types know except
 /// SM3_256, SM4 and the SHA-3 family, which libtpms leaves out. A TPMI_ALG_* parameter naming one
 /// of those is rejected while unmarshaling, with the parameter number (e.g. TPM_RC_HASH +
 /// parameter 1 for a PCR_Read selection of the SM3 bank).
@@ -70,7 +71,11 @@ const LIBTPMS_PROFILE: Profile = Profile::ALL
     .without_alg(0x0013) // TPM_ALG_SM4
     .without_alg(0x0027) // TPM_ALG_SHA3_256
     .without_alg(0x0028) // TPM_ALG_SHA3_384
-    .without_alg(0x0029); // TPM_ALG_SHA3_512
+    .without_alg(0x0029) // TPM_ALG_SHA3_512
+    // libtpms 0.9.2 has neither AES-192 (AES_192 NO) nor RSA-4096 (MAX_RSA_KEY_BITS 3072):
+    // its TPMI_AES_KEY_BITS / TPMI_RSA_KEY_BITS reject them with TPM_RC_VALUE.
+    .without_key_size(0x0006, 192)
+    .without_key_size(0x0001, 4096);
 
 /// The TPM_ST values libtpms's `TPM_ST_Unmarshal` accepts (TPM 2.0 Part 2 §6.9, Table 19, as
 /// of libtpms 0.9.2: no TPM_ST_ATTEST_NV_DIGEST, no TPM_ST_FU_MANIFEST).

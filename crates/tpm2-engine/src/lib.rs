@@ -19,6 +19,7 @@
     )
 )]
 
+pub mod algorithms;
 pub mod clock;
 mod cmd;
 mod exec;

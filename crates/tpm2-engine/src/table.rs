@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 30] = [
+pub(crate) static COMMANDS: [CommandDef; 31] = [
     row!(
         HIERARCHY_CONTROL,
         [h!(TpmiRhHierarchy, User)],
@@ -228,6 +228,7 @@ pub(crate) static COMMANDS: [CommandDef; 30] = [
         cmd::hash::hash_sequence_start,
         rhandle
     ),
+    row!(TEST_PARMS, [], cmd::testing::test_parms),
 ];
 
 /// The row of `cc`, if implemented.
@@ -291,6 +292,7 @@ mod tests {
             (0x0182, 1, 0, 0, 1, 0),
             (0x0185, 1, 0, 1, 2, 0),
             (0x0186, 0, 0, 0, 0, 1),
+            (0x018a, 0, 0, 0, 0, 0),
         ];
         assert_eq!(expect.len(), COMMANDS.len());
         for (d, &(cc, nv, ext, fl, ch, rh)) in COMMANDS.iter().zip(expect) {

@@ -408,7 +408,7 @@ impl proptest::arbitrary::Arbitrary for TpmiEccCurve {
 macro_rules! tpmi_key_bits {
     (
         $(#[$meta:meta])*
-        $name:ident, accepts = [$($bits:literal),* $(,)?]
+        $name:ident, alg = $alg:literal, accepts = [$($bits:literal),* $(,)?]
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -454,8 +454,15 @@ macro_rules! tpmi_key_bits {
         }
 
         impl<'a> Unmarshal<'a> for $name {
-            fn unmarshal(r: &mut Reader<'a>, _p: &Profile) -> Result<Self, WireError> {
-                Self::new(r.read_u16()?)
+            /// A listed size that the profile switches off (e.g. AES-192 in libtpms 0.9) is
+            /// TPM_RC_VALUE too.
+            fn unmarshal(r: &mut Reader<'a>, p: &Profile) -> Result<Self, WireError> {
+                let v = Self::new(r.read_u16()?)?;
+                if p.key_size_enabled($alg, v.0) {
+                    Ok(v)
+                } else {
+                    Err(WireError::Value)
+                }
             }
         }
 
@@ -476,34 +483,34 @@ tpmi_key_bits! {
     /// TPMI_RSA_KEY_BITS (TPM 2.0 Part 2 §11.2.4.6): 1024, 2048, 3072 or 4096
     /// (libtpms `TPMI_RSA_KEY_BITS_Unmarshal`, 4096 since libtpms 0.10); else TPM_RC_VALUE.
     #[doc(alias = "TPMI_RSA_KEY_BITS")]
-    TpmiRsaKeyBits, accepts = [1024, 2048, 3072, 4096]
+    TpmiRsaKeyBits, alg = 0x0001, accepts = [1024, 2048, 3072, 4096]
 }
 
 tpmi_key_bits! {
     /// TPMI_AES_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128, 192 or 256; else
     /// TPM_RC_VALUE.
     #[doc(alias = "TPMI_AES_KEY_BITS")]
-    TpmiAesKeyBits, accepts = [128, 192, 256]
+    TpmiAesKeyBits, alg = 0x0006, accepts = [128, 192, 256]
 }
 
 tpmi_key_bits! {
     /// TPMI_SM4_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128; else TPM_RC_VALUE.
     #[doc(alias = "TPMI_SM4_KEY_BITS")]
-    TpmiSm4KeyBits, accepts = [128]
+    TpmiSm4KeyBits, alg = 0x0013, accepts = [128]
 }
 
 tpmi_key_bits! {
     /// TPMI_CAMELLIA_KEY_BITS (TPM 2.0 Part 2 §11.1.3): 128, 192 or 256; else
     /// TPM_RC_VALUE.
     #[doc(alias = "TPMI_CAMELLIA_KEY_BITS")]
-    TpmiCamelliaKeyBits, accepts = [128, 192, 256]
+    TpmiCamelliaKeyBits, alg = 0x0026, accepts = [128, 192, 256]
 }
 
 tpmi_key_bits! {
     /// TPMI_TDES_KEY_BITS (libtpms addition beside TPM 2.0 Part 2 §11.1.3): 128 or
     /// 192; else TPM_RC_VALUE.
     #[doc(alias = "TPMI_TDES_KEY_BITS")]
-    TpmiTdesKeyBits, accepts = [128, 192]
+    TpmiTdesKeyBits, alg = 0x0003, accepts = [128, 192]
 }
 
 /// Binds a union member's payload in a pattern or expression (helper of [`tpmu!`]).

@@ -4,13 +4,14 @@
 //! engine uses, the PCR banks, no ECC curve until ECC keys exist.
 
 use tpm2_types::{
-    TpmAlgId, TpmCap, TpmHandle, TpmHt, TpmPt, TpmPtPcr, TpmRc, TpmaAlgorithm, TpmaCc, TpmiAlgHash,
-    TpmiYesNo, TpmlAlgProperty, TpmlCc, TpmlCca, TpmlEccCurve, TpmlHandle, TpmlPcrSelection,
-    TpmlTaggedPcrProperty, TpmlTaggedPolicy, TpmlTaggedTpmProperty, TpmsAlgProperty,
-    TpmsCapabilityData, TpmsPcrSelect, TpmsPcrSelection, TpmsTaggedPcrSelect, TpmsTaggedPolicy,
-    TpmsTaggedProperty, TpmtHa, TpmuCapabilities, hc,
+    TpmAlgId, TpmCap, TpmEccCurve, TpmHandle, TpmHt, TpmPt, TpmPtPcr, TpmRc, TpmaAlgorithm, TpmaCc,
+    TpmiAlgHash, TpmiYesNo, TpmlAlgProperty, TpmlCc, TpmlCca, TpmlEccCurve, TpmlHandle,
+    TpmlPcrSelection, TpmlTaggedPcrProperty, TpmlTaggedPolicy, TpmlTaggedTpmProperty,
+    TpmsAlgProperty, TpmsCapabilityData, TpmsPcrSelect, TpmsPcrSelection, TpmsTaggedPcrSelect,
+    TpmsTaggedPolicy, TpmsTaggedProperty, TpmtHa, TpmuCapabilities, hc,
 };
 
+use crate::algorithms;
 use crate::exec::Ctx;
 use crate::pcr::{self, BANKS, PCR_COUNT};
 use crate::properties as p;
@@ -22,23 +23,14 @@ const MAX_TPM_PROPERTIES: u32 = 127;
 const MAX_PCR_PROPERTIES: u32 = 127;
 const MAX_CAP_ALGS: u32 = 169;
 const MAX_TAGGED_POLICIES: u32 = 14;
+const MAX_ECC_CURVES: u32 = 508;
 const PT_GROUP: u32 = 0x100;
 const PT_FIXED: u32 = PT_GROUP;
 const PT_VAR: u32 = PT_GROUP * 2;
 
-/// The algorithms this engine implements, with their TPMA_ALGORITHM (libtpms
-/// `AlgorithmCap.c` `s_algorithms` attributes for these entries).
-const ALGORITHMS: &[(u16, u32)] = &[
-    (0x0004, 0x0004), // SHA1: hash
-    (0x0005, 0x0104), // HMAC: hash | signing
-    (0x000B, 0x0004), // SHA256
-    (0x000C, 0x0004), // SHA384
-    (0x000D, 0x0004), // SHA512
-];
-
 /// Is `alg` implemented (for IncrementalSelfTest's check)?
 pub(crate) fn implemented_alg(alg: TpmAlgId) -> bool {
-    ALGORITHMS.iter().any(|(a, _)| *a == alg.0)
+    algorithms::is_implemented(alg.0)
 }
 
 /// TPM 2.0 Part 3 §30.2 TPM2_GetCapability.
@@ -66,7 +58,7 @@ pub(crate) fn get_capability(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
         }
         TpmCap::PCR_PROPERTIES => pcr_properties(property, count),
         TpmCap::TPM_PROPERTIES => tpm_properties(tpm, property, count),
-        TpmCap::ECC_CURVES => (false, TpmuCapabilities::EccCurves(TpmlEccCurve::new())),
+        TpmCap::ECC_CURVES => ecc_curves(property, count),
         TpmCap::AUTH_POLICIES => {
             if TpmHandle(property).handle_type() != TpmHt::PERMANENT {
                 return Err(TpmRc::VALUE.parameter(2));
@@ -96,7 +88,7 @@ fn take<T>(items: impl Iterator<Item = T>, count: u32) -> (bool, Vec<T>) {
 }
 
 fn algs(start: u32, count: u32) -> (bool, TpmuCapabilities) {
-    let items = ALGORITHMS
+    let items = algorithms::IMPLEMENTED
         .iter()
         .filter(|(a, _)| u32::from(*a) >= start)
         .map(|(a, attr)| TpmsAlgProperty {
@@ -107,6 +99,19 @@ fn algs(start: u32, count: u32) -> (bool, TpmuCapabilities) {
     (
         more,
         TpmuCapabilities::Algorithms(TpmlAlgProperty::from_vec(v).unwrap_or_default()),
+    )
+}
+
+/// libtpms `CryptCapGetECCCurve`: the implemented curves from `start` on.
+fn ecc_curves(start: u32, count: u32) -> (bool, TpmuCapabilities) {
+    let items = algorithms::CURVES
+        .iter()
+        .filter(|c| u32::from(**c) >= start)
+        .map(|c| TpmEccCurve(*c));
+    let (more, v) = take(items, count.min(MAX_ECC_CURVES));
+    (
+        more,
+        TpmuCapabilities::EccCurves(TpmlEccCurve::from_vec(v).unwrap_or_default()),
     )
 }
 
@@ -345,7 +350,7 @@ fn property(tpm: &Tpm2, pt: u32) -> Option<u32> {
         TpmPt::NV_COUNTERS => 0,
         TpmPt::NV_COUNTERS_AVAIL => 0x19,
         TpmPt::ALGORITHM_SET => 0,
-        TpmPt::LOADED_CURVES => 0,
+        TpmPt::LOADED_CURVES => u32::try_from(algorithms::CURVES.len()).unwrap_or(0),
         TpmPt::LOCKOUT_COUNTER => tpm.perm.da.failed_tries,
         TpmPt::MAX_AUTH_FAIL => tpm.perm.da.max_tries,
         TpmPt::LOCKOUT_INTERVAL => tpm.perm.da.recovery_time,

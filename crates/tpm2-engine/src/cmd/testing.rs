@@ -4,7 +4,7 @@
 //! with NO only the untested; TPM2_IncrementalSelfTest tests those listed and returns what is
 //! left. The tests are the known-answer tests of [`crate::selftest`].
 
-use tpm2_types::{TpmAlgId, TpmRc, TpmiYesNo, TpmlAlg};
+use tpm2_types::{TpmAlgId, TpmRc, TpmiYesNo, TpmlAlg, TpmtPublicParms};
 
 use crate::exec::Ctx;
 use crate::selftest;
@@ -62,4 +62,14 @@ impl Tpm2 {
         }
         Ok(())
     }
+}
+
+/// TPM 2.0 Part 3 §30.3 TPM2_TestParms: the parameters are checked while
+/// they are unmarshalled, against what this TPM implements (libtpms parity: the command action
+/// itself does nothing). An unsupported algorithm, key size, scheme or curve gets the response
+/// code of the TPMI type that rejects it, numbered parameter 1.
+pub(crate) fn test_parms(_tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    ctx.profile = crate::algorithms::PROFILE;
+    let _parms: TpmtPublicParms = ctx.param()?;
+    ctx.end()
 }
