@@ -46,7 +46,10 @@ fn have(tool: &str) -> bool {
 }
 
 fn swtpm_missing() -> bool {
-    let missing: Vec<_> = ["swtpm", "swtpm_ioctl"].into_iter().filter(|t| !have(t)).collect();
+    let missing: Vec<_> = ["swtpm", "swtpm_ioctl"]
+        .into_iter()
+        .filter(|t| !have(t))
+        .collect();
     if missing.is_empty() {
         return false;
     }
@@ -58,7 +61,11 @@ fn swtpm_missing() -> bool {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Swtpm {
@@ -166,7 +173,11 @@ fn differing_bytes(a: &[u8], b: &[u8]) -> usize {
 }
 
 fn assert_permanent(image: &[u8]) {
-    assert!(image.len() > 100, "permanent state of {} bytes", image.len());
+    assert!(
+        image.len() > 100,
+        "permanent state of {} bytes",
+        image.len()
+    );
     assert_eq!(image[2..6], PERMANENT_MAGIC, "libtpms PERSISTENT_ALL magic");
 }
 
@@ -178,7 +189,11 @@ struct KeyCase {
 }
 
 const CASES: &[KeyCase] = &[
-    KeyCase { option: "pwdfile=@", material: b"correct horse battery staple\n", bits: 128 },
+    KeyCase {
+        option: "pwdfile=@",
+        material: b"correct horse battery staple\n",
+        bits: 128,
+    },
     KeyCase {
         option: "pwdfile=@,kdf=sha512,mode=aes-256-cbc",
         material: b"libvirt-secret-no-newline",
@@ -227,20 +242,41 @@ fn encrypted_state_files_interoperate_with_swtpm() {
         let store = DirStore::new(&dir, TpmVersion::Tpm2, None);
         let raw = store.load_raw(StateName::Permanent).unwrap().unwrap();
         let (hdr, _) = blob::parse_header(&raw).unwrap();
-        let want = flags::ENCRYPTED | if case.bits == 256 { flags::ENCRYPTED_256BIT_KEY } else { 0 };
-        assert_eq!((hdr.version, hdr.min_version, hdr.flags), (2, 1, want), "{option}");
-        let image = store.load(StateName::Permanent, Some(&key)).unwrap().unwrap();
+        let want = flags::ENCRYPTED
+            | if case.bits == 256 {
+                flags::ENCRYPTED_256BIT_KEY
+            } else {
+                0
+            };
+        assert_eq!(
+            (hdr.version, hdr.min_version, hdr.flags),
+            (2, 1, want),
+            "{option}"
+        );
+        let image = store
+            .load(StateName::Permanent, Some(&key))
+            .unwrap()
+            .unwrap();
         assert_permanent(&image);
-        println!("{option}: swtpm file {} bytes -> image {} bytes", raw.len(), image.len());
+        println!(
+            "{option}: swtpm file {} bytes -> image {} bytes",
+            raw.len(),
+            image.len()
+        );
 
         // (c) wrong key, flipped byte: one clear error, file untouched.
         let wrong_pw = work.path().join("wrongpw");
         std::fs::write(&wrong_pw, b"wrong passphrase\n").unwrap();
-        let wrong =
-            load_key(&format!("pwdfile={},mode=aes-{}-cbc", wrong_pw.display(), case.bits), None)
-                .unwrap();
+        let wrong = load_key(
+            &format!("pwdfile={},mode=aes-{}-cbc", wrong_pw.display(), case.bits),
+            None,
+        )
+        .unwrap();
         let path = store.path(StateName::Permanent);
-        let before = (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap());
+        let before = (
+            std::fs::read(&path).unwrap(),
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+        );
         let e = store.load(StateName::Permanent, Some(&wrong)).unwrap_err();
         assert!(matches!(e, Error::Integrity), "{e}");
         println!("wrong key: {e}");
@@ -248,25 +284,41 @@ fn encrypted_state_files_interoperate_with_swtpm() {
             let mut flipped = raw.to_vec();
             flipped[pos] ^= 0x01;
             let e = blob::unwrap_state(&flipped, Some(&key)).unwrap_err();
-            assert!(matches!(e, Error::Integrity | Error::MalformedTlv(_)), "flip at {pos}: {e}");
+            assert!(
+                matches!(e, Error::Integrity | Error::MalformedTlv(_)),
+                "flip at {pos}: {e}"
+            );
         }
-        let after = (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap());
+        let after = (
+            std::fs::read(&path).unwrap(),
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+        );
         assert!(before == after, "a refused load must not touch the file");
 
         // (b) we re-encrypt (fresh IV), swtpm starts on it with the same key.
-        store.store(StateName::Permanent, &image, Some(&key)).unwrap();
+        store
+            .store(StateName::Permanent, &image, Some(&key))
+            .unwrap();
         let ours = store.load_raw(StateName::Permanent).unwrap().unwrap();
         assert_ne!(&ours[..], &raw[..], "fresh IV, different bytes");
         run_once(&dir, &extra);
-        let again = store.load(StateName::Permanent, Some(&key)).unwrap().unwrap();
+        let again = store
+            .load(StateName::Permanent, Some(&key))
+            .unwrap()
+            .unwrap();
         assert_permanent(&again);
         let same = differing_bytes(&image, &again);
         let unrelated = differing_bytes(&image, &fresh);
         println!("{option}: reload differs in {same} bytes, a fresh TPM in {unrelated}");
-        assert!(same < 64 && unrelated > 128, "swtpm kept our state ({same} vs {unrelated})");
+        assert!(
+            same < 64 && unrelated > 128,
+            "swtpm kept our state ({same} vs {unrelated})"
+        );
 
         // Negative control: the same image under another key is refused by swtpm.
-        store.store(StateName::Permanent, &image, Some(&wrong)).unwrap();
+        store
+            .store(StateName::Permanent, &image, Some(&wrong))
+            .unwrap();
         let refused = match Swtpm::start(&dir, &extra, false) {
             None => true,
             Some(t) => {
@@ -290,7 +342,11 @@ fn migration_blobs_interoperate_with_swtpm() {
     // Same key size as the state key: swtpm 0.7.1 keeps one global IV buffer that grows to the
     // largest key length used, and its encrypt then refuses a 32-byte IV for a 16-byte key
     // (PTM_GET_STATEBLOB fails with TPM_ENCRYPT_ERROR 0x20); fixed upstream by 65decd43.
-    std::fs::write(&mk, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n").unwrap();
+    std::fs::write(
+        &mk,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+    )
+    .unwrap();
     let key_opt = format!("pwdfile={},mode=aes-256-cbc", pw.display());
     let mig_opt = format!("file={},mode=aes-256-cbc", mk.display());
     let state_key: StateKey = load_key(&key_opt, None).unwrap();
@@ -311,7 +367,8 @@ fn migration_blobs_interoperate_with_swtpm() {
         hdr.flags,
         flags::MIGRATION_DATA | flags::MIGRATION_ENCRYPTED | flags::MIGRATION_256BIT_KEY
     );
-    let image = blob::unwrap_migration(&blob_bytes, false, Some(&state_key), Some(&mig_key)).unwrap();
+    let image =
+        blob::unwrap_migration(&blob_bytes, false, Some(&state_key), Some(&mig_key)).unwrap();
     assert_permanent(&image);
     assert!(matches!(
         blob::unwrap_migration(&blob_bytes, false, Some(&state_key), None),
@@ -361,7 +418,10 @@ fn storage_lock_interoperates_with_swtpm() {
     let t = Instant::now();
     let e = store.lock(5).unwrap_err();
     assert!(matches!(e, Error::Locked { .. }), "{e}");
-    assert!(t.elapsed() >= Duration::from_millis(50), "5 retries 10 ms apart");
+    assert!(
+        t.elapsed() >= Duration::from_millis(50),
+        "5 retries 10 ms apart"
+    );
     println!("while swtpm runs: {e}");
     tpm.stop();
 
