@@ -187,6 +187,13 @@ impl Drbg {
     /// CTR_DRBG_Update (SP 800-90A §10.2.1.2).
     fn update(&mut self, provided: &[u8; SEED_LEN]) -> Result<(), Error> {
         let key = AesKey::new(&self.key)?;
+        self.update_with(&key, provided);
+        Ok(())
+    }
+
+    /// CTR_DRBG_Update with the key schedule of the current key already expanded (saves an
+    /// AES key expansion and the wipe of its schedule on every generate).
+    fn update_with(&mut self, key: &AesKey, provided: &[u8; SEED_LEN]) {
         let mut temp = [0u8; SEED_LEN];
         for chunk in temp.chunks_mut(BLOCK) {
             increment(&mut self.v);
@@ -206,7 +213,6 @@ impl Drbg {
             *d = *s;
         }
         temp.zeroize();
-        Ok(())
     }
 
     /// Process additional input to a 48-byte value per the df mode (zero for none).
@@ -317,8 +323,10 @@ impl Drbg {
             }
             b.zeroize();
         }
+        // The final Update runs under the same key as the output blocks (SP 800-90A §10.2.1.5.1
+        // step 6 uses Key before it is replaced), so its schedule is reused.
         let mut a = add.unwrap_or([0u8; SEED_LEN]);
-        self.update(&a)?;
+        self.update_with(&key, &a);
         a.zeroize();
         self.reseed_counter = self.reseed_counter.saturating_add(1);
         Ok(())

@@ -84,6 +84,7 @@ fn is_libtpms_tpm_st(v: u16) -> bool {
 }
 
 /// One parsed session of the authorization area (TPMS_AUTH_COMMAND).
+#[derive(Default)]
 struct Session {
     attributes: TpmaSession,
     auth: AuthValue,
@@ -183,7 +184,9 @@ impl Tpm2 {
         }
 
         // Authorization area.
-        let mut sessions: Vec<Session> = Vec::new();
+        // At most three sessions: kept on the stack, no allocation per command.
+        let mut slots: [Session; MAX_SESSIONS] = Default::default();
+        let mut count = 0usize;
         if tag == TpmSt::SESSIONS {
             let auth_size = r.read_u32().map_err(TpmRc::from)?;
             let auth_size = usize::try_from(auth_size).unwrap_or(usize::MAX);
@@ -195,13 +198,17 @@ impl Tpm2 {
             }
             let mut a = r.sub(auth_size).map_err(TpmRc::from)?;
             while !a.is_empty() {
-                let i = sessions.len();
+                let i = count;
                 if i == MAX_SESSIONS {
                     return Err(number(TpmRc::SIZE, Kind::Session, i));
                 }
-                sessions.push(parse_session(&mut a, &profile, i)?);
+                let s = parse_session(&mut a, &profile, i)?;
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = s;
+                }
+                count += 1;
             }
-            self.check_sessions(def, &handles, &sessions)?;
+            self.check_sessions(def, &handles, slots.get(..count).unwrap_or(&[]))?;
         } else {
             // CheckAuthNoSession: a handle that needs authorization needs a session.
             if def.handles.iter().any(|h| h.auth != AuthRole::None) {
@@ -223,6 +230,7 @@ impl Tpm2 {
         *scratch = core::mem::take(&mut ctx.out);
         result?;
 
+        let sessions = slots.get(..count).unwrap_or(&[]);
         // Response: header, handle, [parameterSize], parameters, [sessions].
         let mut body_len = scratch.len();
         let rhandle = if def.response_handle {
@@ -250,7 +258,7 @@ impl Tpm2 {
             rsp.extend_from_slice(&psize.to_be_bytes());
         }
         rsp.extend_from_slice(scratch);
-        for s in &sessions {
+        for s in sessions {
             // Password session response: empty nonce, attributes with continueSession set,
             // empty HMAC (libtpms BuildResponseSession).
             let attrs = s.attributes | TpmaSession::CONTINUE_SESSION;
