@@ -8,7 +8,7 @@
 //! (`ctrlchannel_recv_cmd`); the whole of that buffer is the message, and its size is then
 //! checked. The server reproduces that with chunks: each [`ControlServer::feed`] is one read;
 //! a message takes every byte of the chunk that completes it (up to
-//! [`CTRL_RECV_BUFFER`](crate::consts::CTRL_RECV_BUFFER)), so a client that pipelines or pads
+//! [`CTRL_RECV_BUFFER`]), so a client that pipelines or pads
 //! gets the same TPM_BAD_PARAMETER swtpm gives. Unlike swtpm, the minimum is known for every
 //! command ([`Request::needed_payload`]), so any fragmentation of a well-formed request works.
 //! CMD_HASH_DATA and CMD_SET_STATEBLOB bodies beyond the receive buffer stream in any pieces.
@@ -101,7 +101,9 @@ pub trait ControlHandler {
     fn set_state_blob(&mut self, state_flags: u32, blob: BlobType, data: &[u8]) -> PtmRes;
     /// swtpm_ioctls(3) CMD_GET_CONFIG: `PTM_CONFIG_FLAG_*`.
     fn get_config(&mut self) -> u32;
-    /// True while a data channel (connection or fd) exists; CMD_SET_DATAFD is then
+    /// True while a data channel exists: an fd from an earlier SET_DATAFD, or a `--server`
+    /// listener (swtpm keeps the listening socket in the same slot; real swtpm 0.7.1 with
+    /// `--server type=tcp` answers SET_DATAFD with TPM_IOERROR). CMD_SET_DATAFD is then
     /// TPM_IOERROR.
     fn has_data_channel(&mut self) -> bool;
     /// swtpm_ioctls(3) CMD_SET_DATAFD: adopt the fd the transport received with this
