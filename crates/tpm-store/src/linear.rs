@@ -258,7 +258,7 @@ fn slot_of(name: StateName) -> usize {
 
 impl<B: Backing> Linear<B> {
     /// Open a store; format it if the magic is absent. Returns whether it was formatted (the
-    /// daemon then prints swtpm's "Formatting '<uri>' as new linear NVRAM store" on stdout).
+    /// daemon then prints swtpm's `Formatting '<uri>' as new linear NVRAM store` on stdout).
     ///
     /// # Errors
     /// [`Error::Linear`] for an invalid header; backing errors.
