@@ -176,8 +176,7 @@ fn tcp_args(dir: &Path, port: u16, flags: &str) -> Vec<String> {
 }
 
 fn run(tool: &str, args: &[&str]) -> Output {
-    let out = Command::new(tool).args(args).output().expect(tool);
-    out
+    Command::new(tool).args(args).output().expect(tool)
 }
 
 fn ok(tool: &str, args: &[&str]) -> String {

@@ -108,6 +108,13 @@ pub fn parse_header(blob: &[u8]) -> Result<(Header, &[u8])> {
     if usize::from(hdrsize) != HEADER_LEN {
         return Err(Error::HeaderSize(hdrsize));
     }
+    // The header is not covered by the HMAC: refuse flag bits no swtpm version writes, so a
+    // flipped header bit is noticed instead of ignored (swtpm ignores them; files swtpm
+    // writes never set them).
+    let flags = u16::from_be_bytes([f0, f1]);
+    if flags & !0x001F != 0 {
+        return Err(Error::Flags(flags));
+    }
     // swtpm reads layouts 1 and 2 only (`SWTPM_NVRAM_GetPlainData` / `DecryptData`).
     if version != 1 && version != 2 {
         return Err(Error::Version {
@@ -119,7 +126,7 @@ pub fn parse_header(blob: &[u8]) -> Result<(Header, &[u8])> {
         Header {
             version,
             min_version,
-            flags: u16::from_be_bytes([f0, f1]),
+            flags,
         },
         body,
     ))
@@ -449,12 +456,23 @@ pub fn wrap_state_with_iv(
 /// data); TLV errors.
 pub fn unwrap_state(file: &[u8], key: Option<&StateKey>) -> Result<Zeroizing<Vec<u8>>> {
     let (hdr, body) = parse_header(file)?;
+    // A state file is never a migration blob.
+    let migration =
+        flags::MIGRATION_ENCRYPTED | flags::MIGRATION_DATA | flags::MIGRATION_256BIT_KEY;
+    if hdr.flags & migration != 0 {
+        return Err(Error::Flags(hdr.flags));
+    }
+
     match key {
         Some(k) => {
             if hdr.version == 2 {
                 let tlvs = Tlvs::parse(body)?;
                 if tlvs.get(tag::ENCRYPTED_DATA)?.is_none() && tlvs.get(tag::DATA)?.is_some() {
                     return Err(Error::NotEncrypted);
+                }
+                // swtpm writes the encrypted flag exactly when the data is encrypted.
+                if hdr.flags & flags::ENCRYPTED == 0 {
+                    return Err(Error::Flags(hdr.flags));
                 }
             }
             open(

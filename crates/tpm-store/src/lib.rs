@@ -77,6 +77,10 @@ pub enum Error {
         /// `min_version` from the header.
         min_version: u8,
     },
+    /// The header sets flag bits that no swtpm version defines, or flags that contradict the
+    /// kind of file (migration flags on a state file, an encrypted flag without ciphertext).
+    #[error("state header flags {0:#06x} are not valid for this file")]
+    Flags(u16),
     /// A TLV in the body runs past the end of the body.
     #[error("malformed TLV at body offset {0}")]
     MalformedTlv(usize),

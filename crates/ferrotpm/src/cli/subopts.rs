@@ -2,7 +2,7 @@
 //! `--tpmstate`, `--server`, `--ctrl`, `--log`, `--pid`, `--locality`, `--flags`.
 //!
 //! Comma-separated tokens `name=value` or a bare `name` (= `true`); an unknown name, or
-//! `name=` with an empty value, is "Unknown option '<tok>'"; the first occurrence of a name
+//! `name=` with an empty value, is `Unknown option '<tok>'`; the first occurrence of a name
 //! wins; a value starting with `{` runs to the matching `}` (commas inside do not split);
 //! every typed value is checked at parse time, even one that is later unused.
 
