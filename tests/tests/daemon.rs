@@ -395,3 +395,39 @@ fn refusals_and_print_outputs() {
         "{ \"type\": \"swtpm\", \"states\": [] }"
     );
 }
+
+/// A state directory written by the Debian swtpm (libtpms format) is never overwritten: our
+/// daemon refuses to start with a clear message and leaves the files as they were.
+#[test]
+fn refuses_to_start_over_libtpms_state() {
+    if !tools_present() || !have("swtpm") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port_pair();
+    // The Debian swtpm creates its permanent state, then stops.
+    let mut child = Command::new("swtpm")
+        .args(tcp_args(dir.path(), port, "not-need-init,startup-clear"))
+        .spawn()
+        .unwrap();
+    wait_tcp(port + 1);
+    let ctrl = format!("127.0.0.1:{}", port + 1);
+    ok("swtpm_ioctl", &["--tcp", &ctrl, "-s"]);
+    let _ = child.wait();
+    let permall = dir.path().join("tpm2-00.permall");
+    let before = std::fs::read(&permall).unwrap();
+
+    let port = free_port_pair();
+    let out = Command::new(swtpm_bin())
+        .args(tcp_args(dir.path(), port, "not-need-init,startup-clear"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "started over libtpms state");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("swtpm/libtpms state"), "{err}");
+    assert_eq!(
+        std::fs::read(&permall).unwrap(),
+        before,
+        "the state file changed"
+    );
+}

@@ -28,8 +28,8 @@ pub enum Error {
     /// The state store refused an operation (lock, read, write, key).
     #[error(transparent)]
     Store(#[from] tpm_store::Error),
-    /// The TPM engine refused its state or power-on.
-    #[error("TPM engine: {0}")]
+    /// The TPM engine refused its state or power-on (the cause follows in the error chain).
+    #[error("the TPM engine refused its state or power-on")]
     Engine(#[from] tpm_device::EngineError),
     /// A configuration the daemon cannot run with (message says which).
     #[error("{0}")]

@@ -307,7 +307,22 @@ impl Core {
                 None => None,
             };
             match loaded {
-                Some(img) => self.engine.set_state(kind, &img)?,
+                Some(img) => {
+                    if is_libtpms_blob(&img) {
+                        // Never start a fresh TPM over a guest's existing state (architecture.md:
+                        // state that exists but cannot be read is an error, not an empty TPM).
+                        return Err(Error::Config(format!(
+                            "the state directory holds swtpm/libtpms state ({}), which this build \
+                             cannot import yet; refusing to start so that it is not overwritten",
+                            match kind {
+                                StateKind::Permanent => "tpm2-00.permall",
+                                StateKind::Volatile => "tpm2-00.volatilestate",
+                                StateKind::Savestate => "tpm2-00.savestate",
+                            }
+                        )));
+                    }
+                    self.engine.set_state(kind, &img)?
+                }
                 None => {
                     if kind == StateKind::Permanent {
                         fresh_perm = true;
@@ -669,4 +684,13 @@ impl Core {
         }
         self.cached = [false; 3];
     }
+}
+
+/// Does `img` look like a libtpms TPM 2.0 state blob (a 16-bit version, then the permanent
+/// magic 0xab364723 or the volatile magic 0x45637889; swtpm-interface.md §7.1)?
+fn is_libtpms_blob(img: &[u8]) -> bool {
+    matches!(
+        img.get(2..6),
+        Some([0xab, 0x36, 0x47, 0x23]) | Some([0x45, 0x63, 0x78, 0x89])
+    )
 }
