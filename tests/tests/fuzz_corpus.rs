@@ -14,6 +14,7 @@ const TARGETS: &[&str] = &[
     "tpm2_command_parse",
     "tpm2_execute",
     "state_load",
+    "ctrl_frame",
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -67,6 +68,11 @@ fn corpus_tpm2_execute() {
 #[test]
 fn corpus_state_load() {
     replay(TARGETS[3], tpm2_engine::fuzzing::state_load);
+}
+
+#[test]
+fn corpus_ctrl_frame() {
+    replay(TARGETS[4], swtpm_protocol::fuzzing::ctrl_stream);
 }
 
 /// Every target of `fuzz/Cargo.toml` is replayed here.

@@ -8,15 +8,27 @@
 //! - `tpm2_execute`: the recorded tool runs, each as a command stream after TPM2_Startup, and
 //!   the boot sequence itself without it;
 //! - `state_load`: images exported after boot-like sequences, whole, one at a time, with and
-//!   without the checksum fix-up flag.
+//!   without the checksum fix-up flag;
+//! - `ctrl_frame`: QEMU's control-channel sequences (start, reset, hashing, outgoing and
+//!   incoming migration, shutdown) made with the client encoders, whole, pipelined,
+//!   fragmented, truncated, and with oversized or inconsistent lengths (`ctrl_frame_seeds`).
 //!
-//! Every seed is small (at most a few KiB). Files are named `<kind>-<nnn>`; the job first
-//! deletes the files of those directories, so removed seeds do not linger.
+//! Every seed is small (at most a few KiB; the `ctrl_frame` migration seeds carry three
+//! blobs, up to 14 KiB). Files are named `<kind>-<nnn>`; the job first deletes the files of
+//! those directories, so removed seeds do not linger.
 
 use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use swtpm_protocol::consts::BlobType;
+use swtpm_protocol::fuzzing::{
+    CFG_DATA_CHANNEL, CFG_REJECT_LOC4, CFG_RUNNING, CFG_SMALL_STATE, Read, ctrl_input,
+};
+use swtpm_protocol::messages::{
+    GetInfoRequest, GetStateBlobRequest, HashDataRequest, InitRequest, LockStorageRequest, Request,
+    ResetEstablishedRequest, SetBufferSizeRequest, SetLocalityRequest, SetStateBlobHeader,
+};
 use tpm2_engine::fuzzing::{
     STATE_FIX_CRC, STREAM_STARTUP, images_after, state_input, stream_input,
 };
@@ -191,5 +203,219 @@ pub fn run(root: &Path, vectors: &Path) -> Result<()> {
         "state_load",
         &named("image", spread(images, MAX_PER_KIND)),
     )?;
+
+    write_dir(root, "ctrl_frame", &ctrl_frame_seeds())?;
     Ok(())
+}
+
+/// One read carrying `req`.
+fn rd(req: Request) -> Read {
+    Read {
+        bytes: req.encode(),
+        ..Read::default()
+    }
+}
+
+/// CMD_SET_STATEBLOB as QEMU's post_load writes it: the header, then the body.
+fn set_state(blob: BlobType, data: &[u8]) -> Vec<Read> {
+    let hdr = SetStateBlobHeader {
+        state_flags: 0,
+        blob_type: blob.to_u32(),
+        length: u32::try_from(data.len()).unwrap_or(u32::MAX),
+    };
+    let mut v = vec![Read {
+        bytes: hdr.encode(),
+        ..Read::default()
+    }];
+    if !data.is_empty() {
+        v.push(Read {
+            bytes: data.to_vec(),
+            ..Read::default()
+        });
+    }
+    v
+}
+
+/// The `ctrl_frame` seeds: QEMU's tpm_emulator sequences and malformed variants.
+fn ctrl_frame_seeds() -> Vec<(String, Vec<u8>)> {
+    let get_blob = |blob: BlobType, offset: u32| {
+        rd(Request::GetStateBlob(GetStateBlobRequest {
+            state_flags: 0,
+            blob_type: blob.to_u32(),
+            offset,
+        }))
+    };
+    // QEMU tpm_emulator: probe, hand over the data fd, then start (stop, buffer size, init).
+    let mut start = vec![
+        rd(Request::GetCapability),
+        Read {
+            fd: true,
+            ..rd(Request::SetDataFd { fd_attached: true })
+        },
+        rd(Request::Stop),
+        rd(Request::SetBufferSize(SetBufferSizeRequest {
+            buffer_size: 0,
+        })),
+        rd(Request::SetBufferSize(SetBufferSizeRequest {
+            buffer_size: 4096,
+        })),
+        rd(Request::Init(InitRequest { init_flags: 0 })),
+        rd(Request::GetTpmEstablished),
+        rd(Request::SetLocality(SetLocalityRequest { locality: 0 })),
+    ];
+    // A guest reset: the same start again, then locality changes and a hashed boot.
+    let mut reset = vec![
+        rd(Request::Stop),
+        rd(Request::SetBufferSize(SetBufferSizeRequest {
+            buffer_size: 0,
+        })),
+        rd(Request::Init(InitRequest { init_flags: 0 })),
+        rd(Request::SetLocality(SetLocalityRequest { locality: 4 })),
+        rd(Request::HashStart),
+        rd(Request::HashData(HashDataRequest {
+            data: (0..200u8).collect(),
+        })),
+        rd(Request::HashData(HashDataRequest {
+            data: vec![0x5a; 4096],
+        })),
+        rd(Request::HashEnd),
+        rd(Request::SetLocality(SetLocalityRequest { locality: 0 })),
+        rd(Request::ResetTpmEstablished(ResetEstablishedRequest {
+            locality: 3,
+        })),
+        rd(Request::GetTpmEstablished),
+    ];
+    // Outgoing migration: the three blobs, the savestate one at an offset too.
+    let save = vec![
+        rd(Request::GetConfig),
+        get_blob(BlobType::Permanent, 0),
+        get_blob(BlobType::Volatile, 0),
+        get_blob(BlobType::Savestate, 0),
+        get_blob(BlobType::Savestate, 1000),
+        rd(Request::StoreVolatile),
+        rd(Request::CancelTpmCmd),
+    ];
+    // Incoming migration: stop, the three blobs, init.
+    let mut load = vec![
+        rd(Request::GetCapability),
+        rd(Request::Stop),
+        rd(Request::LockStorage(LockStorageRequest { retries: 10 })),
+    ];
+    for (blob, n) in [
+        (BlobType::Permanent, 3000usize),
+        (BlobType::Volatile, 1500),
+        (BlobType::Savestate, 5000),
+    ] {
+        let data: Vec<u8> = (0..n).map(|i| (i % 253) as u8).collect();
+        load.extend(set_state(blob, &data));
+    }
+    load.push(rd(Request::Init(InitRequest { init_flags: 0 })));
+    load.push(rd(Request::GetInfo(GetInfoRequest {
+        flags: 0x1,
+        offset: 0,
+    })));
+    let shutdown = vec![rd(Request::Shutdown)];
+
+    let full = |parts: &[&Vec<Read>]| -> Vec<Read> {
+        parts.iter().flat_map(|p| p.iter().cloned()).collect()
+    };
+    let mut seeds: Vec<(u8, u8, Vec<Read>)> = vec![
+        (0, 0, start.clone()),
+        (0, 0, full(&[&start, &reset])),
+        (0, 0, full(&[&start, &save, &shutdown])),
+        (0, 0, full(&[&load, &save])),
+        (0, 0, full(&[&start, &reset, &save, &load, &shutdown])),
+        (CFG_RUNNING, 0, full(&[&save, &reset])),
+        // Failures: init, hashing, no volatile blob, lock, set_state, info.
+        (0, 0x01, full(&[&start, &save])),
+        (0, 0x02, full(&[&start, &reset])),
+        (0, 0x04, full(&[&start, &save])),
+        (0, 0x08, full(&[&load])),
+        (0, 0x30, full(&[&load])),
+        // A --server data channel: SET_DATAFD is TPM_IOERROR.
+        (CFG_DATA_CHANNEL, 0, start.clone()),
+    ];
+    // Pipelined: the whole start sequence in one read (swtpm answers TPM_BAD_PARAMETER).
+    let one: Vec<u8> = start.iter().flat_map(|r| r.bytes.clone()).collect();
+    seeds.push((
+        0,
+        0,
+        vec![Read {
+            bytes: one.clone(),
+            ..Read::default()
+        }],
+    ));
+    // Fragmented: byte by byte, and in 3-byte reads.
+    for size in [1, 3] {
+        let pieces = one
+            .chunks(size)
+            .map(|c| Read {
+                bytes: c.to_vec(),
+                ..Read::default()
+            })
+            .collect();
+        seeds.push((0, 0, pieces));
+    }
+    // Timed out in the middle of a request, then the start again.
+    start.insert(
+        0,
+        Read {
+            bytes: vec![0, 0, 0, 2, 0],
+            ..Read::default()
+        },
+    );
+    start[1].timeout = true;
+    seeds.push((0, 0, start));
+    // Oversized and inconsistent lengths: a SET_STATEBLOB above 512 KiB and above the small
+    // limit, a body longer than declared, HASH_DATA declaring 4 GiB, an unknown code.
+    for (cfg, length) in [(0, 600 * 1024), (CFG_SMALL_STATE, 9000)] {
+        let hdr = SetStateBlobHeader {
+            state_flags: 0,
+            blob_type: BlobType::Permanent.to_u32(),
+            length,
+        };
+        let reads = vec![
+            Read {
+                bytes: hdr.encode(),
+                ..Read::default()
+            },
+            Read {
+                bytes: vec![1; 100],
+                ..Read::default()
+            },
+        ];
+        seeds.push((cfg, 0, reads));
+    }
+    let mut long = set_state(BlobType::Savestate, &[3; 64]);
+    long[1].bytes.extend_from_slice(&[4; 8]);
+    seeds.push((0, 0, long));
+    let mut huge_hash = 7u32.to_be_bytes().to_vec();
+    huge_hash.extend_from_slice(&u32::MAX.to_be_bytes());
+    huge_hash.extend_from_slice(&[0xee; 100]);
+    seeds.push((
+        CFG_RUNNING,
+        0,
+        vec![Read {
+            bytes: huge_hash,
+            ..Read::default()
+        }],
+    ));
+    seeds.push((
+        0,
+        0,
+        vec![rd(Request::Unknown(swtpm_protocol::CtrlCmd(0x99)))],
+    ));
+    // Bad localities and a capability probe as QEMU requires it.
+    reset[3] = rd(Request::SetLocality(SetLocalityRequest { locality: 5 }));
+    seeds.push((CFG_REJECT_LOC4, 0, full(&[&reset])));
+
+    let mut out: Vec<Vec<u8>> = seeds
+        .iter()
+        .map(|(cfg, fail, reads)| ctrl_input(*cfg, *fail, reads))
+        .collect();
+    // Truncated: the full sequence cut inside its last request.
+    let all = ctrl_input(0, 0, &full(&[&load, &save]));
+    out.push(all[..all.len() - 3].to_vec());
+    out.push(all[..all.len() / 2].to_vec());
+    named("seq", out)
 }

@@ -33,6 +33,8 @@
 pub mod client;
 pub mod consts;
 pub mod data;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod messages;
 pub mod server;
 

@@ -375,7 +375,12 @@ impl ControlServer {
             }
         }
         // An fd that came with a continuation chunk belongs to no message: the transport
-        // closes it (fd_used stays false).
+        // closes it (fd_used stays false). So does the fd of a message still in its receive
+        // window: the transport closes every fd this read did not use, so a SET_DATAFD
+        // completed by a later read has none (TPM_BAD_PARAMETER), not a closed fd's number.
+        if let Rx::Head { fd, .. } = &mut self.rx {
+            *fd = false;
+        }
         step
     }
 

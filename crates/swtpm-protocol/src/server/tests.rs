@@ -629,6 +629,20 @@ fn set_datafd() {
     assert!(!st.fd_used);
 }
 
+/// Found by the ctrl_frame fuzz target: a SET_DATAFD whose code is split over two reads,
+/// the fd with the first. The transport closes that fd after the first read (fd_used false),
+/// so the handler must not be asked to adopt it when the second read completes the message.
+#[test]
+fn set_datafd_split_does_not_adopt_a_closed_fd() {
+    let mut s = srv();
+    let mut h = Mock::default();
+    let st = s.feed(&mut h, &[0, 0], true);
+    assert_eq!((hx(&st.reply), st.fd_used), (String::new(), false));
+    let st = s.feed(&mut h, &[0, 0x10], false);
+    assert_eq!((hx(&st.reply), st.fd_used), ("00000003".into(), false));
+    assert!(!h.data_channel);
+}
+
 #[test]
 fn unknown_and_lock_storage() {
     let mut s = srv();
