@@ -268,20 +268,6 @@ mod arbitrary {
     use crate::strategies::list;
     use proptest::prelude::*;
 
-    /// `Arbitrary` for a plain structure from a tuple of its fields' strategies.
-    macro_rules! arb_struct {
-        ($name:ident { $($field:ident: $s:expr),* $(,)? }) => {
-            impl Arbitrary for $name {
-                type Parameters = ();
-                type Strategy = BoxedStrategy<Self>;
-
-                fn arbitrary_with(_: ()) -> Self::Strategy {
-                    ($($s,)*).prop_map(|($($field,)*)| $name { $($field),* }).boxed()
-                }
-            }
-        };
-    }
-
     arb_struct!(TpmsCertifyInfo {
         name: any::<Tpm2bName>(),
         qualified_name: any::<Tpm2bName>(),

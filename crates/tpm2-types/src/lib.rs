@@ -17,6 +17,22 @@
     )
 )]
 
+/// `proptest::arbitrary::Arbitrary` for a plain structure from its fields' strategies, in field
+/// order (used by the per-file strategy modules; the caller has `proptest::prelude::*` in scope).
+#[cfg(any(test, feature = "proptest"))]
+macro_rules! arb_struct {
+    ($name:ident { $($field:ident: $s:expr),* $(,)? }) => {
+        impl Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = BoxedStrategy<Self>;
+
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                ($($s,)*).prop_map(|($($field,)*)| $name { $($field),* }).boxed()
+            }
+        }
+    };
+}
+
 mod secret;
 pub use secret::*;
 

@@ -486,75 +486,37 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for TpmsSymcipherParms {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmtSymDefObject>()
-                .prop_map(|sym| TpmsSymcipherParms { sym })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSymcipherParms {
+        sym: any::<TpmtSymDefObject>(),
+    });
 
-    impl Arbitrary for TpmsDerive {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<Tpm2bLabel>(), any::<Tpm2bLabel>())
-                .prop_map(|(label, context)| TpmsDerive { label, context })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsDerive {
+        label: any::<Tpm2bLabel>(),
+        context: any::<Tpm2bLabel>(),
+    });
 
-    impl Arbitrary for TpmsSensitiveCreate {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<Tpm2bAuth>(), any::<Tpm2bSensitiveData>())
-                .prop_map(|(user_auth, data)| TpmsSensitiveCreate { user_auth, data })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSensitiveCreate {
+        user_auth: any::<Tpm2bAuth>(),
+        data: any::<Tpm2bSensitiveData>(),
+    });
 
-    impl Arbitrary for Tpm2bSensitiveCreate {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmsSensitiveCreate>()
-                .prop_map(|sensitive| Tpm2bSensitiveCreate { sensitive })
-                .boxed()
-        }
-    }
+    arb_struct!(Tpm2bSensitiveCreate {
+        sensitive: any::<TpmsSensitiveCreate>(),
+    });
 
-    impl Arbitrary for TpmsSchemeHash {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmiAlgHash>()
-                .prop_map(|hash_alg| TpmsSchemeHash { hash_alg })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSchemeHash {
+        hash_alg: any::<TpmiAlgHash>(),
+    });
 
-    impl Arbitrary for TpmsSchemeEcdaa {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<TpmiAlgHash>(), any::<u16>())
-                .prop_map(|(hash_alg, count)| TpmsSchemeEcdaa { hash_alg, count })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSchemeEcdaa {
+        hash_alg: any::<TpmiAlgHash>(),
+        count: any::<u16>(),
+    });
 
-    impl Arbitrary for TpmsSchemeXor {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<TpmiAlgHash>(), any::<TpmiAlgKdf<true>>())
-                .prop_map(|(hash_alg, kdf)| TpmsSchemeXor { hash_alg, kdf })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSchemeXor {
+        hash_alg: any::<TpmiAlgHash>(),
+        kdf: any::<TpmiAlgKdf<true>>(),
+    });
 
     impl<const N: bool> Arbitrary for TpmtKeyedhashScheme<N> {
         type Parameters = ();
