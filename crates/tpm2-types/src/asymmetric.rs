@@ -161,25 +161,14 @@ mod arbitrary {
     use super::*;
     use proptest::prelude::*;
 
-    impl Arbitrary for TpmsEccPoint {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<Tpm2bEccParameter>(), any::<Tpm2bEccParameter>())
-                .prop_map(|(x, y)| TpmsEccPoint { x, y })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsEccPoint {
+        x: any::<Tpm2bEccParameter>(),
+        y: any::<Tpm2bEccParameter>(),
+    });
 
-    impl Arbitrary for Tpm2bEccPoint {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmsEccPoint>()
-                .prop_map(|point| Tpm2bEccPoint { point })
-                .boxed()
-        }
-    }
+    arb_struct!(Tpm2bEccPoint {
+        point: any::<TpmsEccPoint>(),
+    });
 
     impl Arbitrary for TpmsAlgorithmDetailEcc {
         type Parameters = ();

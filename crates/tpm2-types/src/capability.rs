@@ -230,16 +230,9 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for TpmsCapabilityData {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmuCapabilities>()
-                .prop_map(|data| TpmsCapabilityData { data })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsCapabilityData {
+        data: any::<TpmuCapabilities>(),
+    });
 }
 
 #[cfg(test)]

@@ -77,16 +77,10 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for TpmsTimeInfo {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<u64>(), any::<TpmsClockInfo>())
-                .prop_map(|(time, clock_info)| TpmsTimeInfo { time, clock_info })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsTimeInfo {
+        time: any::<u64>(),
+        clock_info: any::<TpmsClockInfo>(),
+    });
 
     impl Arbitrary for TpmsTimeAttestInfo {
         type Parameters = ();

@@ -133,16 +133,9 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for Tpm2bNvPublic {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmsNvPublic>()
-                .prop_map(|nv_public| Tpm2bNvPublic { nv_public })
-                .boxed()
-        }
-    }
+    arb_struct!(Tpm2bNvPublic {
+        nv_public: any::<TpmsNvPublic>(),
+    });
 }
 
 #[cfg(test)]

@@ -511,15 +511,9 @@ mod arbitrary {
     use proptest::prelude::*;
     use tpm_wire::List;
 
-    impl Arbitrary for TpmsKeyedhashParms {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmtKeyedhashScheme<true>>()
-                .prop_map(|scheme| TpmsKeyedhashParms { scheme })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsKeyedhashParms {
+        scheme: any::<TpmtKeyedhashScheme<true>>(),
+    });
 
     /// Parameters and unique members for `t`.
     fn members(t: TpmAlgId) -> BoxedStrategy<(TpmuPublicParms, TpmuPublicId)> {
@@ -621,15 +615,9 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for Tpm2bSensitive {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            proptest::option::of(any::<TpmtSensitive>())
-                .prop_map(|sensitive_area| Tpm2bSensitive { sensitive_area })
-                .boxed()
-        }
-    }
+    arb_struct!(Tpm2bSensitive {
+        sensitive_area: proptest::option::of(any::<TpmtSensitive>()),
+    });
 
     impl Arbitrary for TpmsIdObject {
         type Parameters = ();
@@ -672,15 +660,9 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for Tpm2bCreationData {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            any::<TpmsCreationData>()
-                .prop_map(|creation_data| Tpm2bCreationData { creation_data })
-                .boxed()
-        }
-    }
+    arb_struct!(Tpm2bCreationData {
+        creation_data: any::<TpmsCreationData>(),
+    });
 }
 
 #[cfg(test)]

@@ -520,15 +520,10 @@ mod arbitrary {
         }
     }
 
-    impl Arbitrary for TpmsSignatureRsa {
-        type Parameters = ();
-        type Strategy = BoxedStrategy<Self>;
-        fn arbitrary_with(_: ()) -> Self::Strategy {
-            (any::<TpmiAlgHash>(), any::<Tpm2bPublicKeyRsa>())
-                .prop_map(|(hash, sig)| TpmsSignatureRsa { hash, sig })
-                .boxed()
-        }
-    }
+    arb_struct!(TpmsSignatureRsa {
+        hash: any::<TpmiAlgHash>(),
+        sig: any::<Tpm2bPublicKeyRsa>(),
+    });
 
     impl Arbitrary for TpmsSignatureEcc {
         type Parameters = ();
