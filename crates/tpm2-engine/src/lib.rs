@@ -27,6 +27,7 @@ pub mod pcr;
 pub mod platform;
 pub mod properties;
 pub mod selftest;
+mod session;
 pub mod state;
 mod table;
 mod tpm;

@@ -325,6 +325,8 @@ mod tag {
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
     pub const VOL_PCRS: u16 = CRITICAL | 0x0013;
+    /// Loaded authorization sessions; optional (an image without it has none).
+    pub const VOL_SESSIONS: u16 = CRITICAL | 0x0014;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -616,6 +618,8 @@ pub struct Volatile {
     /// The PCR allocation the running TPM used (and `pcrs` holds); it can differ from the
     /// permanent image's after a TPM2_PCR_Allocate, which takes effect only at power-on.
     pub alloc: Allocation,
+    /// The authorization sessions (lost at the next Startup, as libtpms loses them).
+    pub(crate) sessions: crate::session::Sessions,
 }
 
 /// The volatile image.
@@ -632,6 +636,7 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         w.u64(v.time);
         put_allocation(w, alloc);
     });
+    img.section(tag::VOL_SESSIONS, |w| v.sessions.marshal(w));
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
             for pcr in 0..PCR_COUNT {
@@ -661,6 +666,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RESET,
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
+            tag::VOL_SESSIONS,
         ],
     )?;
     let mut c = img.required(tag::VOL_CLEAR)?;
@@ -690,7 +696,16 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
     }
     finish(p)?;
+    let sessions = match img.section(tag::VOL_SESSIONS) {
+        Some(mut s) => {
+            let v = crate::session::Sessions::unmarshal(&mut s).map_err(EngineError::BadState)?;
+            finish(s)?;
+            v
+        }
+        None => crate::session::Sessions::default(),
+    };
     Ok(Volatile {
+        sessions,
         clear,
         reset,
         pcrs,

@@ -8,5 +8,6 @@ pub(crate) mod hash;
 pub(crate) mod hierarchy;
 pub(crate) mod pcr;
 pub(crate) mod random;
+pub(crate) mod session;
 pub(crate) mod startup;
 pub(crate) mod testing;
