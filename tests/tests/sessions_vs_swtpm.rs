@@ -599,3 +599,431 @@ fn sessions_match_libtpms() {
     assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+const CC_POLICY_PCR: u32 = 0x17F;
+const CC_POLICY_LOCALITY: u32 = 0x16F;
+const CC_POLICY_COMMAND_CODE: u32 = 0x16C;
+const CC_POLICY_AUTH_VALUE: u32 = 0x16B;
+const CC_POLICY_PASSWORD: u32 = 0x18C;
+const CC_POLICY_PP: u32 = 0x187;
+const CC_POLICY_CP_HASH: u32 = 0x16E;
+const CC_POLICY_NAME_HASH: u32 = 0x170;
+const CC_POLICY_OR: u32 = 0x171;
+const CC_PCR_EXTEND: u32 = 0x182;
+
+fn pol(cc: u32, h: u32, params: &[u8]) -> Vec<u8> {
+    c(cc, &[&h.to_be_bytes()[..], params].concat())
+}
+
+/// Run policy command `cc` on session `h` and record its response code and the digest.
+fn assert_policy(run: &mut Run<'_>, step: &str, cc: u32, h: u32, params: &[u8]) -> Vec<u8> {
+    run.raw(step, &pol(cc, h, params), false);
+    let d = run.raw(
+        &format!("{step} digest"),
+        &pol(CC_POLICY_GET_DIGEST, h, &[]),
+        true,
+    );
+    d.get(12..).map(<[u8]>::to_vec).unwrap_or_default()
+}
+
+fn policy_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run { t, log: Vec::new() };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let sel = pcr_sel(&[
+        (SHA256, &[0x07, 0, 0]),
+        (SHA1, &[0x80, 0, 0]),
+        (SHA384, &[0, 0, 0x01]),
+    ]);
+    let t1 = run.start("trial", RH_NULL, &[], 3, NULL_SYM).handle;
+    assert_policy(
+        &mut run,
+        "pcr",
+        CC_POLICY_PCR,
+        t1,
+        &[&b2(&[])[..], &sel].concat(),
+    );
+    assert_policy(
+        &mut run,
+        "pcr explicit",
+        CC_POLICY_PCR,
+        t1,
+        &[&b2(&[0xAB; 32])[..], &sel].concat(),
+    );
+    assert_policy(
+        &mut run,
+        "pcr short digest",
+        CC_POLICY_PCR,
+        t1,
+        &[&b2(&[0xAB; 5])[..], &sel].concat(),
+    );
+    assert_policy(&mut run, "locality 3", CC_POLICY_LOCALITY, t1, &[0x03]);
+    assert_policy(&mut run, "locality 1", CC_POLICY_LOCALITY, t1, &[0x01]);
+    assert_policy(&mut run, "locality 4", CC_POLICY_LOCALITY, t1, &[0x04]);
+    assert_policy(&mut run, "locality 0", CC_POLICY_LOCALITY, t1, &[0x00]);
+    assert_policy(&mut run, "locality 0x40", CC_POLICY_LOCALITY, t1, &[0x40]);
+    assert_policy(
+        &mut run,
+        "cc unseal",
+        CC_POLICY_COMMAND_CODE,
+        t1,
+        &0x15Eu32.to_be_bytes(),
+    );
+    assert_policy(
+        &mut run,
+        "cc other",
+        CC_POLICY_COMMAND_CODE,
+        t1,
+        &0x153u32.to_be_bytes(),
+    );
+    assert_policy(&mut run, "authvalue", CC_POLICY_AUTH_VALUE, t1, &[]);
+    assert_policy(&mut run, "password", CC_POLICY_PASSWORD, t1, &[]);
+    assert_policy(&mut run, "pp", CC_POLICY_PP, t1, &[]);
+    assert_policy(&mut run, "cphash", CC_POLICY_CP_HASH, t1, &b2(&[0x11; 32]));
+    assert_policy(
+        &mut run,
+        "cphash same",
+        CC_POLICY_CP_HASH,
+        t1,
+        &b2(&[0x11; 32]),
+    );
+    assert_policy(
+        &mut run,
+        "cphash other",
+        CC_POLICY_CP_HASH,
+        t1,
+        &b2(&[0x12; 32]),
+    );
+    assert_policy(
+        &mut run,
+        "cphash short",
+        CC_POLICY_CP_HASH,
+        t1,
+        &b2(&[0x12; 20]),
+    );
+    assert_policy(
+        &mut run,
+        "namehash after cphash",
+        CC_POLICY_NAME_HASH,
+        t1,
+        &b2(&[0x13; 32]),
+    );
+    let or2 = [&2u32.to_be_bytes()[..], &b2(&[1; 32]), &b2(&[2; 32])].concat();
+    assert_policy(&mut run, "or trial", CC_POLICY_OR, t1, &or2);
+    let or1 = [&1u32.to_be_bytes()[..], &b2(&[1; 32])].concat();
+    assert_policy(&mut run, "or one", CC_POLICY_OR, t1, &or1);
+    run.raw("restart", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    assert_policy(
+        &mut run,
+        "namehash",
+        CC_POLICY_NAME_HASH,
+        t1,
+        &b2(&[0x13; 32]),
+    );
+    assert_policy(
+        &mut run,
+        "namehash again",
+        CC_POLICY_NAME_HASH,
+        t1,
+        &b2(&[0x13; 32]),
+    );
+    run.raw("restart 2", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    assert_policy(
+        &mut run,
+        "cc unimplemented",
+        CC_POLICY_COMMAND_CODE,
+        t1,
+        &0x123u32.to_be_bytes(),
+    );
+    assert_policy(
+        &mut run,
+        "cc vendor",
+        CC_POLICY_COMMAND_CODE,
+        t1,
+        &0x2000_0000u32.to_be_bytes(),
+    );
+    // Policies for the owner: each computed in the trial session, then satisfied (or not)
+    // by a real policy session.
+    run.raw("restart 3", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    let want_cc = assert_policy(
+        &mut run,
+        "trial cc change auth",
+        CC_POLICY_COMMAND_CODE,
+        t1,
+        &CC_CHANGE_AUTH.to_be_bytes(),
+    );
+    let set_policy = |d: &[u8]| {
+        cs(
+            CC_SET_PRIMARY_POLICY,
+            &[RH_OWNER],
+            &pw(b""),
+            &[&b2(d)[..], &SHA256.to_be_bytes()].concat(),
+        )
+    };
+    run.raw("owner policy cc", &set_policy(&want_cc), false);
+    let mut p = run.start("policy", RH_NULL, &[], 1, NULL_SYM);
+    run.raw(
+        "real or mismatch",
+        &pol(CC_POLICY_OR, p.handle, &or2),
+        false,
+    );
+    run.raw(
+        "real pcr wrong digest",
+        &pol(
+            CC_POLICY_PCR,
+            p.handle,
+            &[&b2(&[0xAB; 32])[..], &sel].concat(),
+        ),
+        false,
+    );
+    run.raw(
+        "real cc",
+        &pol(
+            CC_POLICY_COMMAND_CODE,
+            p.handle,
+            &CC_CHANGE_AUTH.to_be_bytes(),
+        ),
+        false,
+    );
+    run.hmac_cmd(
+        "cc mismatch at use",
+        &mut p,
+        CC_SET_PRIMARY_POLICY,
+        &[RH_OWNER],
+        &[&b2(&want_cc)[..], &SHA256.to_be_bytes()].concat(),
+        b"",
+        1,
+        false,
+        &[],
+    );
+    run.hmac_cmd(
+        "cc match at use",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b"pw1"),
+        b"",
+        1,
+        false,
+        &[b""],
+    );
+    run.hmac_cmd(
+        "digest reset after use",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b"pw1"),
+        b"",
+        1,
+        false,
+        &[],
+    );
+    // PolicyPassword: the hmac field carries the owner's password.
+    run.raw("restart 4", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    let want_pw = assert_policy(&mut run, "trial password", CC_POLICY_PASSWORD, t1, &[]);
+    run.raw(
+        "owner policy pw",
+        &cs(
+            CC_SET_PRIMARY_POLICY,
+            &[RH_OWNER],
+            &pw(b"pw1"),
+            &[&b2(&want_pw)[..], &SHA256.to_be_bytes()].concat(),
+        ),
+        false,
+    );
+    run.raw(
+        "real password",
+        &pol(CC_POLICY_PASSWORD, p.handle, &[]),
+        false,
+    );
+    let bad = area(&[session(p.handle, &[5; 16], 1, b"nope")]);
+    run.raw(
+        "password wrong",
+        &cs(CC_CHANGE_AUTH, &[RH_OWNER], &bad, &b2(b"pw2")),
+        false,
+    );
+    let good = area(&[session(p.handle, &[5; 16], 1, b"pw1")]);
+    let r = run.raw(
+        "password right",
+        &cs(CC_CHANGE_AUTH, &[RH_OWNER], &good, &b2(b"pw2")),
+        false,
+    );
+    run.note(
+        "password right tail",
+        hexs(r.get(14 + 32 + 2..).unwrap_or(&[])),
+    );
+    if let Some(n) = r.get(16..48) {
+        p.nonce_tpm = n.to_vec();
+    }
+    // PolicyAuthValue: the HMAC key includes the owner's authValue.
+    run.raw("restart 5", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    let want_av = assert_policy(&mut run, "trial authvalue", CC_POLICY_AUTH_VALUE, t1, &[]);
+    run.raw(
+        "owner policy av",
+        &cs(
+            CC_SET_PRIMARY_POLICY,
+            &[RH_OWNER],
+            &pw(b"pw2"),
+            &[&b2(&want_av)[..], &SHA256.to_be_bytes()].concat(),
+        ),
+        false,
+    );
+    let pol_d = run.raw(
+        "policy digest after use",
+        &pol(CC_POLICY_GET_DIGEST, p.handle, &[]),
+        true,
+    );
+    let _ = pol_d;
+    run.raw(
+        "real authvalue",
+        &pol(CC_POLICY_AUTH_VALUE, p.handle, &[]),
+        false,
+    );
+    run.hmac_cmd(
+        "authvalue wrong key",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b"pw3"),
+        b"pw1",
+        1,
+        false,
+        &[],
+    );
+    run.hmac_cmd(
+        "authvalue right key",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b"pw3"),
+        b"pw2",
+        1,
+        false,
+        &[b"pw2", b"pw3"],
+    );
+    // PolicyPCR: a PCR change after the assertion fails the use.
+    run.raw("restart 6", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    let one = pcr_sel(&[(SHA256, &[0x02, 0, 0])]);
+    let want_pcr = assert_policy(
+        &mut run,
+        "trial pcr1",
+        CC_POLICY_PCR,
+        t1,
+        &[&b2(&[])[..], &one].concat(),
+    );
+    run.raw(
+        "owner policy pcr",
+        &cs(
+            CC_SET_PRIMARY_POLICY,
+            &[RH_OWNER],
+            &pw(b"pw3"),
+            &[&b2(&want_pcr)[..], &SHA256.to_be_bytes()].concat(),
+        ),
+        false,
+    );
+    run.raw(
+        "real pcr1",
+        &pol(CC_POLICY_PCR, p.handle, &[&b2(&[])[..], &one].concat()),
+        false,
+    );
+    let ext = cs(
+        CC_PCR_EXTEND,
+        &[1],
+        &pw(b""),
+        &digests(&[(SHA256, &[7; 32])]),
+    );
+    run.raw("extend pcr1", &ext, false);
+    run.hmac_cmd(
+        "pcr changed at use",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b""),
+        b"",
+        1,
+        false,
+        &[],
+    );
+    run.raw(
+        "real pcr1 again",
+        &pol(CC_POLICY_PCR, p.handle, &[&b2(&[])[..], &one].concat()),
+        false,
+    );
+    run.raw(
+        "restart real",
+        &pol(CC_POLICY_RESTART, p.handle, &[]),
+        false,
+    );
+    run.raw(
+        "real pcr1 after restart",
+        &pol(CC_POLICY_PCR, p.handle, &[&b2(&[])[..], &one].concat()),
+        false,
+    );
+    run.hmac_cmd(
+        "pcr policy mismatch at use",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b""),
+        b"",
+        1,
+        false,
+        &[],
+    );
+    // Locality at use.
+    run.raw("restart 7", &pol(CC_POLICY_RESTART, t1, &[]), false);
+    let want_loc = assert_policy(&mut run, "trial loc 3", CC_POLICY_LOCALITY, t1, &[0x08]);
+    run.raw(
+        "owner policy loc",
+        &cs(
+            CC_SET_PRIMARY_POLICY,
+            &[RH_OWNER],
+            &pw(b"pw3"),
+            &[&b2(&want_loc)[..], &SHA256.to_be_bytes()].concat(),
+        ),
+        false,
+    );
+    run.raw(
+        "restart real 2",
+        &pol(CC_POLICY_RESTART, p.handle, &[]),
+        false,
+    );
+    run.raw(
+        "real loc 3",
+        &pol(CC_POLICY_LOCALITY, p.handle, &[0x08]),
+        false,
+    );
+    run.hmac_cmd(
+        "locality mismatch at use",
+        &mut p,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b""),
+        b"",
+        1,
+        false,
+        &[],
+    );
+    run.log
+}
+
+#[test]
+fn policy_digests_and_checks_match_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut sw = Swtpm::start("policy");
+    let theirs = policy_script(&mut sw);
+    let mut ours = Ours::new();
+    let mine = policy_script(&mut ours);
+    if std::env::var_os("SESSIONS_LOG").is_some() {
+        eprintln!("{theirs:#?}");
+    }
+    let mut diffs = Vec::new();
+    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
+        if a != b && !a.starts_with("startup") {
+            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
+        }
+    }
+    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

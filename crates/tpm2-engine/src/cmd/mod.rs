@@ -7,6 +7,7 @@ pub(crate) mod clock;
 pub(crate) mod hash;
 pub(crate) mod hierarchy;
 pub(crate) mod pcr;
+pub(crate) mod policy;
 pub(crate) mod random;
 pub(crate) mod session;
 pub(crate) mod startup;
