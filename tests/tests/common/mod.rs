@@ -91,7 +91,7 @@ fn free_port_pair() -> u16 {
 /// A running `swtpm socket --tpm2` on a fresh state directory, and one data connection.
 pub struct Swtpm {
     child: Child,
-    port: u16,
+    pub port: u16,
     conn: TcpStream,
     _dir: TempDir,
 }
