@@ -9,57 +9,11 @@ mod common;
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Swtpm, TempDir, swtpm_present};
-
-/// Our binaries (`swtpm`, `swtpm_ioctl`), built once per run into this test's target dir.
-fn our_bin(name: &str) -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap().to_path_buf();
-        let profile = profile_dir
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "ferrotpm",
-            "--bin",
-            "swtpm",
-            "--bin",
-            "swtpm_ioctl",
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-        match profile.as_str() {
-            "debug" => {}
-            "release" => {
-                cmd.arg("--release");
-            }
-            other => {
-                cmd.args(["--profile", other]);
-            }
-        }
-        assert!(
-            cmd.status().unwrap().success(),
-            "building our binaries failed"
-        );
-        profile_dir
-    });
-    dir.join(name)
-}
+use common::{Swtpm, TempDir, our_bin, swtpm_present};
 
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
