@@ -661,6 +661,26 @@ impl ControlHandler for Core {
                 tpm2_engine::properties::FIRMWARE_V1
             ));
         }
+        if flags & info::TPMFEATURES != 0 {
+            // libtpms 0.9 TPM2_GetInfo: the RSA and Camellia key sizes the TPM supports
+            // (swtpm_setup reads RSAKeySizes). No Camellia here: an empty list.
+            let profile = tpm2_engine::algorithms::PROFILE;
+            let rsa: Vec<String> = [1024u16, 2048, 3072, 4096]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0001) && profile.key_size_enabled(0x0001, b))
+                .map(|b| b.to_string())
+                .collect();
+            let camellia: Vec<String> = [128u16, 192, 256]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0026) && profile.key_size_enabled(0x0026, b))
+                .map(|b| b.to_string())
+                .collect();
+            parts.push(format!(
+                "\"TPMFeatures\":{{\"RSAKeySizes\":[{}],\"CamelliaKeySizes\":[{}]}}",
+                rsa.join(","),
+                camellia.join(",")
+            ));
+        }
         Some(format!("{{{}}}", parts.join(",")))
     }
 
