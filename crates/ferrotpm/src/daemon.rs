@@ -43,6 +43,8 @@ const CTRL_WINDOW: Duration = Duration::from_millis(500);
 const CTRL_READ: usize = swtpm_protocol::consts::CTRL_RECV_BUFFER;
 /// TPM_RC_COMMAND_SIZE, for a data frame whose size field is out of range.
 const TPM_RC_COMMAND_SIZE: u32 = 0x142;
+/// A TPM command header: tag, size, code.
+const TPM_HEADER_LEN: usize = 10;
 
 /// A listening socket.
 #[derive(Debug)]
@@ -701,7 +703,18 @@ impl Daemon {
         }
         let mut buf = vec![0u8; 4096 + 16];
         let n = match conn.read(&mut buf, None) {
-            Ok(0) => return self.close_data(true),
+            Ok(0) => {
+                // swtpm parity: a client that ends its stream after a whole header but
+                // before the size the header declares gets TPM_RC_COMMAND_SIZE (swtpm's
+                // read of the frame body fails); a partial header gets nothing.
+                if self.framer.buffered() >= TPM_HEADER_LEN && self.core.running() {
+                    let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+                    v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+                    conn.out.extend_from_slice(&v);
+                    conn.flush_blocking();
+                }
+                return self.close_data(true);
+            }
             Ok(n) => n,
             Err(e) if would_block(&e) => {
                 if rev.intersects(PollFlags::HUP | PollFlags::ERR) {
