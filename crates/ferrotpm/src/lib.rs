@@ -28,6 +28,8 @@
 pub mod cli;
 pub mod daemon;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handler;
 pub mod ioctl;
 pub mod log;
