@@ -8,8 +8,11 @@
 //! control receive window (swtpm_ioctls(3): a partial control message is dropped with its
 //! connection).
 //!
-//! What it is not: no `-d` (refused by the CLI), no signal handling yet (SIGTERM kills the
-//! process; state is already persisted after every command), no TPM 1.2, no CUSE.
+//! SIGTERM (swtpm `sigterm_handler`) arrives through a self-pipe polled with the sockets, so
+//! the command in progress always finishes; the loop then ends and the exit path runs
+//! (automatic TPM2_Shutdown, state persisted, pid file and socket paths removed, status 0).
+//!
+//! What it is not: no TPM 1.2, no CUSE; forking (`-d`) happens before [`Daemon::start`].
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -146,6 +149,7 @@ enum Slot {
     CtrlConn,
     DataListen,
     DataConn,
+    Sigterm,
 }
 
 /// The running daemon.
@@ -164,6 +168,8 @@ pub struct Daemon {
     exiting: bool,
     unlink: Vec<PathBuf>,
     pid_file: Option<PathBuf>,
+    /// Read end of the SIGTERM self-pipe ([`crate::sys::process::install_sigterm_pipe`]).
+    sigterm: Option<OwnedFd>,
 }
 
 impl core::fmt::Debug for Daemon {
@@ -443,7 +449,25 @@ impl Daemon {
             exiting: false,
             unlink,
             pid_file,
+            sigterm: None,
         })
+    }
+
+    /// The last start-up steps of swtpm (swtpm-interface §2.10), after the TPM was started:
+    /// install the SIGTERM handler (graceful stop; SIGPIPE ignored), then the seccomp filter.
+    /// On error the exit path runs (pid file and socket paths removed).
+    ///
+    /// # Errors
+    /// The handler or the filter could not be installed.
+    pub fn arm(&mut self, seccomp: crate::sys::seccomp::SeccompAction) -> Result<(), Error> {
+        let r = crate::sys::process::install_sigterm_pipe().and_then(|fd| {
+            self.sigterm = Some(fd);
+            crate::sys::seccomp::install(seccomp)
+        });
+        if r.is_err() {
+            self.cleanup();
+        }
+        r
     }
 
     /// Serve until CMD_SHUTDOWN, a terminate condition, or a fatal storage error. Returns
@@ -492,6 +516,10 @@ impl Daemon {
                 pfds.push(PollFd::from_borrowed_fd(l.fd(), PollFlags::IN));
                 slots.push(Slot::DataListen);
             }
+            if let Some(fd) = &self.sigterm {
+                pfds.push(PollFd::from_borrowed_fd(fd.as_fd(), PollFlags::IN));
+                slots.push(Slot::Sigterm);
+            }
             if pfds.is_empty() {
                 // Nothing can ever reach us again.
                 return 0;
@@ -524,6 +552,11 @@ impl Daemon {
                     Slot::CtrlConn => self.ctrl_event(rev),
                     Slot::DataListen => self.accept_data(),
                     Slot::DataConn => self.data_event(rev),
+                    Slot::Sigterm => {
+                        // swtpm `sigterm_handler`: the main loop ends after the command
+                        // in progress (this loop handles one event at a time).
+                        self.exiting = true;
+                    }
                 }
             }
             if self.ctrl_deadline.is_some_and(|d| Instant::now() >= d) {
