@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
-use swtpm_protocol::data::{DataFramer, Family, fatal_error_response};
+use swtpm_protocol::data::{DataFramer, Family, FrameError, fatal_error_response};
 use swtpm_protocol::{ControlServer, Disposition, ServerConfig};
 use tpm_store::key::{KeyOptions, KeySource, read_material};
 use tpm_store::{DirStore, StateKey, StateName, TpmVersion};
@@ -728,6 +728,15 @@ impl Daemon {
                     }
                 }
                 Ok(None) => break,
+                Err(FrameError::Skipped { .. }) => {
+                    // swtpm: libtpms answers a command above the buffer size (swtpm_ioctls(3)
+                    // CMD_SET_BUFFERSIZE) with TPM_RC_COMMAND_SIZE; the connection stays.
+                    out.extend_from_slice(&self.oversize_response());
+                    if self.disconnect {
+                        close = true;
+                        break;
+                    }
+                }
                 Err(e) => {
                     self.core.log.error(&format!("data channel: {e}"));
                     let rsp = if self.core.running() {
@@ -752,6 +761,18 @@ impl Daemon {
             Ok(true) if conn.close_after_flush => self.close_data(false),
             Ok(_) => {}
             Err(_) => self.close_data(true),
+        }
+    }
+
+    /// The answer to a data frame above the buffer size: TPM_RC_COMMAND_SIZE from a running
+    /// TPM, else the fatal response every command gets before INIT.
+    fn oversize_response(&self) -> Vec<u8> {
+        if self.core.running() {
+            let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+            v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+            v
+        } else {
+            fatal_error_response(Family::Tpm2).to_vec()
         }
     }
 

@@ -661,6 +661,15 @@ impl ControlHandler for Core {
                 tpm2_engine::properties::FIRMWARE_V1
             ));
         }
+        if flags & info::TPMFEATURES != 0 {
+            // libtpms 0.9.2 TPM2_GetInfo: the RSA and Camellia key sizes the TPM implements.
+            // Ours: RSA 1024/2048/3072 as libtpms 0.9.2 (no 4096), and no Camellia at all,
+            // so that list is empty where libtpms prints [128,256].
+            parts.push(
+                "\"TPMFeatures\":{\"RSAKeySizes\":[1024,2048,3072],\"CamelliaKeySizes\":[]}"
+                    .to_string(),
+            );
+        }
         Some(format!("{{{}}}", parts.join(",")))
     }
 

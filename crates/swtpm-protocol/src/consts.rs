@@ -199,7 +199,7 @@ pub mod info {
     pub const TPMSPECIFICATION: u64 = 1 << 0;
     /// `"TPMAttributes"`.
     pub const TPMATTRIBUTES: u64 = 1 << 1;
-    /// `"TPMFeatures"` (0.10+).
+    /// `"TPMFeatures"` (libtpms 0.9 already answers it).
     pub const TPMFEATURES: u64 = 1 << 2;
     /// Runtime algorithms (0.10+).
     pub const RUNTIME_ALGORITHMS: u64 = 1 << 3;
