@@ -684,3 +684,58 @@ fn chroot_resolves_paths_inside() {
     assert_eq!(p.wait_exit().code(), Some(0));
     assert!(!root.0.join("ctrl.sock").exists() && !root.0.join("swtpm.pid").exists());
 }
+
+/// The outgoing side of a migration (QEMU pre_save: GET_STATEBLOB permanent, volatile,
+/// savestate; then CMD_SHUTDOWN): once the savestate blob was read the storage lock is
+/// released and the state belongs to the destination, so the exit path must not send the
+/// automatic TPM2_Shutdown nor write the state. Without the savestate read it does.
+#[test]
+fn no_auto_shutdown_write_after_outgoing_migration() {
+    if !tools_present() {
+        return;
+    }
+    for migrate in [false, true] {
+        let dir = TempDir::new("migout");
+        let state = dir.0.join("state");
+        std::fs::create_dir(&state).unwrap();
+        let port = free_port_pair();
+        let mut p = Proc::spawn(&swtpm_bin(), &tcp_args(&state, port, &[]));
+        wait_loop(port);
+        ok("tpm2_startup", &["-c"], port);
+        ok("tpm2_pcrextend", &[EXT10], port);
+        let ctrl = format!("127.0.0.1:{}", port + 1);
+        let blobs: &[&str] = if migrate {
+            &["permanent", "volatile", "savestate"]
+        } else {
+            &["permanent", "volatile"]
+        };
+        for b in blobs {
+            // A TPM 2 has no savestate blob (TPM_RETRY); the lock is released all the same.
+            let _ = Command::new("swtpm_ioctl")
+                .args(["--tcp", &ctrl, "--save", b])
+                .arg(dir.0.join(b))
+                .output()
+                .unwrap();
+        }
+        let perm = state.join("tpm2-00.permall");
+        let before = std::fs::read(&perm).unwrap();
+        let out = Command::new("swtpm_ioctl")
+            .args(["--tcp", &ctrl, "-s"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(p.wait_exit().code(), Some(0));
+        let after = std::fs::read(&perm).unwrap();
+        if migrate {
+            assert_eq!(
+                after, before,
+                "state written after the savestate was handed out"
+            );
+        } else {
+            assert_ne!(
+                after, before,
+                "the auto TPM2_Shutdown(SU_STATE) writes the state"
+            );
+        }
+    }
+}
