@@ -54,6 +54,10 @@ pub struct Core {
     allow_set_locality: bool,
     auto_shutdown: bool,
     last_was_shutdown: bool,
+    /// A state write failed (disk full, I/O error): like libtpms after a failed NvCommit the
+    /// TPM is in failure mode, answers TPM_RC_FAILURE and writes nothing more until CMD_INIT
+    /// reloads the last durable state.
+    nv_failed: bool,
     buffer_size: u32,
     /// Kinds given by CMD_SET_STATEBLOB and not yet consumed by INIT (they beat the files).
     cached: [bool; 3],
@@ -187,6 +191,7 @@ impl Core {
             pending_fd: None,
             adopted_data_fd: None,
             fatal: None,
+            nv_failed: false,
             log,
         }
     }
@@ -234,13 +239,24 @@ impl Core {
         Ok(())
     }
 
+    /// Persist what the engine marked dirty. On failure the change is not acknowledged, the
+    /// unwritten state is dropped (never written later), and the TPM enters failure mode as
+    /// libtpms does when NvCommit fails (ExecCommand: FAIL(FATAL_ERROR_INTERNAL)); the process
+    /// keeps serving, and CMD_INIT (a VM reset) brings back the last durable state.
     fn persist_or_fatal(&mut self) -> bool {
+        if self.nv_failed {
+            while self.engine.take_dirty().is_some() {}
+            return false;
+        }
         match self.persist_dirty() {
             Ok(()) => true,
             Err(e) => {
-                let msg = format!("Could not write the TPM state: {e}");
-                self.log.error(&msg);
-                self.fatal = Some(msg);
+                self.log.error(&format!(
+                    "Could not write the TPM state: {e}; the TPM is in failure mode until the \
+                     next CMD_INIT, which reloads the last state written"
+                ));
+                self.nv_failed = true;
+                while self.engine.take_dirty().is_some() {}
                 false
             }
         }
@@ -285,7 +301,9 @@ impl Core {
     /// write happens. (swtpm still sends it and writes the shared state without the lock;
     /// an open point in swtpm, not followed here.)
     pub fn power_off(&mut self) {
-        if self.engine.is_running() && self.handed_over() {
+        if self.nv_failed || (self.engine.is_running() && self.handed_over()) {
+            // nv_failed: nothing of the running TPM may reach the disk any more;
+            // handed_over: the state belongs to the migration destination.
             self.engine.shutdown();
             while self.engine.take_dirty().is_some() {}
             return;
@@ -306,6 +324,8 @@ impl Core {
     /// TPM), or the engine refused it.
     pub fn start(&mut self, delete_volatile: bool) -> Result<(), Error> {
         self.power_off();
+        // The state is reloaded from storage below: failure mode ends here.
+        self.nv_failed = false;
         if self.store.is_none() {
             return Err(Error::Config("Missing backend URI".into()));
         }
@@ -392,6 +412,9 @@ impl Core {
         }
         if !self.engine.is_running() {
             return frame.response(&fatal_error_response(Family::Tpm2));
+        }
+        if self.nv_failed {
+            return frame.response(&error_response(TPM_RC_FAILURE));
         }
         // Lazy re-lock (after a savestate blob was read); failure ends the process.
         if self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked()) {
@@ -679,13 +702,24 @@ impl ControlHandler for Core {
             ));
         }
         if flags & info::TPMFEATURES != 0 {
-            // libtpms 0.9.2 TPM2_GetInfo: the RSA and Camellia key sizes the TPM implements.
-            // Ours: RSA 1024/2048/3072 as libtpms 0.9.2 (no 4096), and no Camellia at all,
-            // so that list is empty where libtpms prints [128,256].
-            parts.push(
-                "\"TPMFeatures\":{\"RSAKeySizes\":[1024,2048,3072],\"CamelliaKeySizes\":[]}"
-                    .to_string(),
-            );
+            // libtpms 0.9 TPM2_GetInfo: the RSA and Camellia key sizes the TPM supports
+            // (swtpm_setup reads RSAKeySizes). No Camellia here: an empty list.
+            let profile = tpm2_engine::algorithms::PROFILE;
+            let rsa: Vec<String> = [1024u16, 2048, 3072, 4096]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0001) && profile.key_size_enabled(0x0001, b))
+                .map(|b| b.to_string())
+                .collect();
+            let camellia: Vec<String> = [128u16, 192, 256]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0026) && profile.key_size_enabled(0x0026, b))
+                .map(|b| b.to_string())
+                .collect();
+            parts.push(format!(
+                "\"TPMFeatures\":{{\"RSAKeySizes\":[{}],\"CamelliaKeySizes\":[{}]}}",
+                rsa.join(","),
+                camellia.join(",")
+            ));
         }
         Some(format!("{{{}}}", parts.join(",")))
     }

@@ -2,11 +2,10 @@
 //! the parent process passed by number on the command line (`--server fd=`, `--ctrl fd=`,
 //! `--ctrl clientfd=`, `-f`, `--key fd=`/`pwdfd=`, `--log fd=`, `--pid fd=`, swtpm(8)).
 //!
-//! Also the process-level calls of start-up ([`process`]: `-d`, `--chroot`, `--runas`, the
-//! SIGTERM self-pipe) and the `--seccomp` filter ([`seccomp`]).
+//! Also the process-level calls of start-up ([`process`]: `-d`, `--chroot`, `--runas`) and
+//! the `--seccomp` filter ([`seccomp`]).
 //!
-//! What it is not: nothing here runs inside the poll loop except the SIGTERM handler's
-//! one-byte write.
+//! What it is not: nothing here runs inside the poll loop.
 #![allow(unsafe_code)]
 
 pub mod process;

@@ -1,14 +1,13 @@
 //! Process-level system calls of swtpm's start-up: `-d` (double fork with a readiness pipe,
 //! swtpm `daemonize.c`), `-R`/`--chroot` and `-r`/`--runas` (swtpm `utils.c` `do_chroot`,
-//! `change_process_owner`), and the SIGTERM self-pipe (swtpm `install_sighandlers`).
+//! `change_process_owner`).
 //!
-//! What it is not: no thread is ever created here, and nothing here runs after the poll loop
-//! has started except the signal handler, which only does an async-signal-safe `write(2)`.
+//! What it is not: no thread is ever created here, and nothing here runs once the poll loop
+//! has started (the SIGTERM handler is signal-hook's, registered by the daemon).
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use crate::Error;
 
@@ -225,52 +224,4 @@ pub fn change_process_owner(user: &str) -> Result<(), Error> {
         return Err(Error::Config(format!("Error: setuid({uid}) failed.")));
     }
     Ok(())
-}
-
-/// The write end of the SIGTERM self-pipe (-1: none).
-static SIGTERM_PIPE: AtomicI32 = AtomicI32::new(-1);
-
-extern "C" fn on_sigterm(_sig: libc::c_int) {
-    let fd: RawFd = SIGTERM_PIPE.load(Ordering::Relaxed);
-    if fd >= 0 {
-        // SAFETY: write(2) is async-signal-safe; one byte from a static buffer. A full pipe
-        // (EAGAIN) is fine: a byte is already pending.
-        unsafe { libc::write(fd, b"T".as_ptr().cast(), 1) };
-    }
-}
-
-/// swtpm `install_sighandlers`: SIGTERM ends the main loop gracefully (the command being
-/// processed finishes, then the exit path runs: auto TPM2_Shutdown, state persisted, pid file
-/// and socket paths removed, exit status 0); SIGPIPE is ignored. SIGINT and SIGHUP keep their
-/// default action (swtpm installs no handler for them). Returns the pipe's read end, which
-/// becomes readable when SIGTERM arrived.
-///
-/// # Errors
-/// pipe or sigaction failed.
-pub fn install_sigterm_pipe() -> Result<OwnedFd, Error> {
-    let (rd, wr) = pipe().map_err(|e| Error::Config(format!("Error: Could not open pipe: {e}")))?;
-    rustix::io::ioctl_fionbio(&wr, true).map_err(|e| Error::Config(e.to_string()))?;
-    rustix::io::ioctl_fionbio(&rd, true).map_err(|e| Error::Config(e.to_string()))?;
-    // The write end lives as long as the process (the handler may run at any time).
-    let wr_fd = std::os::fd::IntoRawFd::into_raw_fd(wr);
-    SIGTERM_PIPE.store(wr_fd, Ordering::Relaxed);
-    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler is an
-    // extern "C" fn that only performs an async-signal-safe write.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigterm as *const () as libc::sighandler_t;
-        sa.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&raw mut sa.sa_mask);
-        if libc::sigaction(libc::SIGTERM, &raw const sa, std::ptr::null_mut()) < 0 {
-            return Err(last_os_error(
-                "Could not install signal handler for SIGTERM",
-            ));
-        }
-        if libc::signal(libc::SIGPIPE, libc::SIG_IGN) == libc::SIG_ERR {
-            return Err(last_os_error(
-                "Could not install signal handler for SIGPIPE",
-            ));
-        }
-    }
-    Ok(rd)
 }
