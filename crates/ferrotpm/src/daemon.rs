@@ -400,10 +400,11 @@ impl Daemon {
             Some(p) => write_pid(p, &mut fds)?,
             None => None,
         };
-        let store = opts
-            .tpmstate
-            .as_ref()
-            .map(|t| DirStore::new(&t.dir, TpmVersion::Tpm2, t.mode));
+        let store = opts.tpmstate.as_ref().map(|t| {
+            let mut s = DirStore::new(&t.dir, TpmVersion::Tpm2, t.mode);
+            s.set_backup(t.backup);
+            s
+        });
         let engine = Box::new(tpm2_engine::Tpm2::new(Box::new(
             tpm2_engine::platform::StdPlatform::new(),
         )));
@@ -412,6 +413,7 @@ impl Daemon {
             reject_locality_4: opts.locality.reject_locality_4,
             allow_set_locality: opts.locality.allow_set_locality,
             auto_shutdown: !opts.flags.disable_auto_shutdown,
+            incoming_migration: opts.migration.incoming,
         };
         log.info(&format!("ferrotpm swtpm {} starting", crate::cli::VERSION));
         let mut core = Core::new(engine, store, key, migration_key, cfg, log);

@@ -47,6 +47,8 @@ pub struct Core {
     engine: Box<dyn TpmEngine>,
     store: Option<DirStore>,
     lock_enabled: bool,
+    /// `--migration incoming`, until the lock has been taken once (swtpm 0.10 mainloop.c).
+    incoming: bool,
     key: Option<StateKey>,
     migration_key: Option<StateKey>,
     locality: u8,
@@ -89,6 +91,9 @@ pub struct CoreConfig {
     pub allow_set_locality: bool,
     /// Not `--flags disable-auto-shutdown`.
     pub auto_shutdown: bool,
+    /// `--migration incoming`: INIT does not take the storage lock; the first SET_STATEBLOB,
+    /// LOCK_STORAGE or data-channel command does.
+    pub incoming_migration: bool,
 }
 
 fn name_of(kind: StateKind) -> StateName {
@@ -174,6 +179,7 @@ impl Core {
             engine,
             store,
             lock_enabled: cfg.lock_enabled,
+            incoming: cfg.incoming_migration,
             key,
             migration_key,
             locality: 0,
@@ -213,7 +219,12 @@ impl Core {
             return Ok(());
         }
         match self.store.as_mut() {
-            Some(s) => s.lock(retries).map_err(Error::from),
+            Some(s) => {
+                s.lock(retries)?;
+                // swtpm `mainloop_ensure_locked_storage`: once locked, INIT locks again.
+                self.incoming = false;
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -292,8 +303,65 @@ impl Core {
         if self.store.is_none() {
             return Err(Error::Config("Missing backend URI".into()));
         }
-        self.lock(0)?;
+        // swtpm 0.10 `storage_locked = !incoming_migration` before tpmlib_start.
+        if !self.incoming {
+            self.lock(0)?;
+        }
+        let backup = self.store.as_ref().is_some_and(DirStore::backup);
+        if backup {
+            if let Some(s) = self.store.as_ref() {
+                s.restore_backup_pre_start()?;
+            }
+        }
+        let fresh_perm = match self.load_images(delete_volatile) {
+            Ok(f) => f,
+            // swtpm master `tpmlib_start`: with `backup`, a permanent state that cannot be
+            // started from is swapped with its backup and tried once more; if that fails too,
+            // the swap is reverted and the first error stands.
+            Err(first) if backup => {
+                let swapped = self.store.as_ref().map(DirStore::swap_backup);
+                if !matches!(swapped, Some(Ok(true))) {
+                    return Err(first);
+                }
+                self.log.error(&format!(
+                    "Could not start with the permanent state ({first}); attempting to start with the backup state file."
+                ));
+                match self.load_images(delete_volatile) {
+                    Ok(f) => f,
+                    Err(second) => {
+                        if let Some(s) = self.store.as_ref() {
+                            let _ = s.swap_backup();
+                        }
+                        self.log
+                            .error(&format!("The backup state file failed too: {second}"));
+                        return Err(first);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        self.cached = [false; 3];
+        self.last_was_shutdown = false;
+        if fresh_perm {
+            let image = self.engine.state(StateKind::Permanent);
+            if let Some(s) = self.store.as_ref() {
+                s.store(StateName::Permanent, &image, self.key.as_ref())?;
+            }
+        }
+        if delete_volatile {
+            if let Some(s) = self.store.as_ref() {
+                s.delete(StateName::Volatile)?;
+            }
+        }
+        self.persist_dirty()?;
+        Ok(())
+    }
+
+    /// Load `permall` and `volatilestate` into the engine (unless a SET_STATEBLOB blob stands
+    /// in for them) and power it on. `Ok(true)` if the permanent state is new (to be written).
+    fn load_images(&mut self, delete_volatile: bool) -> Result<bool, Error> {
         let mut fresh_perm = false;
+
         for kind in [StateKind::Permanent, StateKind::Volatile] {
             if self.cached.get(idx(kind)).copied().unwrap_or(false) {
                 if kind == StateKind::Permanent {
@@ -331,22 +399,8 @@ impl Core {
                 }
             }
         }
-        self.cached = [false; 3];
         self.engine.init(InitFlags { delete_volatile })?;
-        self.last_was_shutdown = false;
-        if fresh_perm {
-            let image = self.engine.state(StateKind::Permanent);
-            if let Some(s) = self.store.as_ref() {
-                s.store(StateName::Permanent, &image, self.key.as_ref())?;
-            }
-        }
-        if delete_volatile {
-            if let Some(s) = self.store.as_ref() {
-                s.delete(StateName::Volatile)?;
-            }
-        }
-        self.persist_dirty()?;
-        Ok(())
+        Ok(fresh_perm)
     }
 
     /// Send TPM2_Startup of `su` (`--flags startup-clear|startup-state`).

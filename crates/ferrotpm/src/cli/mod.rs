@@ -161,6 +161,19 @@ pub struct TpmStateOptions {
     pub mode: Option<u32>,
     /// Lock the directory (default on for the dir backend; `lock=false` turns it off).
     pub lock: bool,
+    /// `backup` (swtpm master): keep the previous permanent image as `tpm2-00.permall.bak`
+    /// and fall back to it when the permanent image cannot be started from.
+    pub backup: bool,
+}
+
+/// `--migration [incoming][,release-lock-outgoing]` (swtpm 0.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MigrationOptions {
+    /// `incoming`: do not lock the storage at start-up or INIT; take the lock on first use
+    /// (SET_STATEBLOB, LOCK_STORAGE, a data-channel command).
+    pub incoming: bool,
+    /// `release-lock-outgoing`: release the lock once the state has been handed out.
+    pub release_lock_outgoing: bool,
 }
 
 /// `--log`.
@@ -249,6 +262,8 @@ pub struct Options {
     pub migration_key: Option<String>,
     /// `--print-states`.
     pub print_states: bool,
+    /// `--migration`.
+    pub migration: MigrationOptions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -380,7 +395,6 @@ pub const NOT_SUPPORTED: &[(&str, &str)] = &[
     ),
     ("--chroot", "chroot at start-up"),
     ("--seccomp", "a seccomp filter"),
-    ("--migration", "shared-storage migration flags"),
     ("--vtpm-proxy", "the kernel vTPM proxy device"),
     ("--profile", "libtpms TPM 2 profiles"),
     ("--print-profiles", "libtpms TPM 2 profiles"),
@@ -464,7 +478,7 @@ pub fn parse(
             Opt::Runas => raw.refused.push("--runas"),
             Opt::Chroot => raw.refused.push("--chroot"),
             Opt::Seccomp => raw.refused.push("--seccomp"),
-            Opt::Migration => raw.refused.push("--migration"),
+            Opt::Migration => raw.migration = Some(arg),
             Opt::VtpmProxy => raw.refused.push("--vtpm-proxy"),
             Opt::Profile => raw.refused.push("--profile"),
             Opt::PrintProfiles => raw.refused.push("--print-profiles"),
@@ -540,6 +554,12 @@ pub fn parse(
             )
         })?;
     }
+    let migration = raw
+        .migration
+        .as_deref()
+        .map(parse_migration)
+        .transpose()?
+        .unwrap_or_default();
     let pid = raw.pid.as_deref().map(parse_pid).transpose()?;
     let locality = raw
         .locality
@@ -556,6 +576,7 @@ pub fn parse(
                 dir: PathBuf::from(p),
                 mode: None,
                 lock: true,
+                backup: false,
             }),
     };
     let flags = raw
@@ -584,6 +605,7 @@ pub fn parse(
         key: raw.key,
         migration_key: raw.migration_key,
         print_states: raw.print_states,
+        migration,
     })))
 }
 
@@ -611,6 +633,7 @@ struct Raw {
     flags: Option<String>,
     key: Option<String>,
     migration_key: Option<String>,
+    migration: Option<String>,
     refused: Vec<&'static str>,
 }
 
@@ -873,23 +896,29 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
             "Error parsing tpmstate options: Missing dir or backend-uri parameter",
         ));
     };
-    if o.str("backup").is_some() || o.str("fsync").is_some() {
-        // The dir backend here always fsyncs files and the directory; a backup copy is not kept.
-        let which = if o.str("backup").is_some() {
-            "backup"
-        } else {
-            "fsync"
-        };
-        return Err(CliError::plain(format!(
-            "Error parsing tpmstate options: option '{which}' is not supported by this build"
-        )));
-    }
+    // `fsync` (swtpm master) is accepted: the dir backend here always fsyncs the file and the
+    // directory. `backup` is honoured by the dir backend only.
+    let backup = o.bool("backup");
     // The dir backend locks by default; `lock=false` turns it off (swtpm 0.10+).
     let lock = o.str("lock").is_none_or(|_| o.bool("lock"));
     Ok(TpmStateOptions {
         dir,
         mode: o.mode("mode"),
         lock,
+        backup,
+    })
+}
+
+/// swtpm(8) `--migration` (swtpm 0.10 `parse_migration_options`).
+fn parse_migration(s: &str) -> Result<MigrationOptions, CliError> {
+    let o = sub(
+        "migration",
+        s,
+        &[("incoming", Ty::Bool), ("release-lock-outgoing", Ty::Bool)],
+    )?;
+    Ok(MigrationOptions {
+        incoming: o.bool("incoming"),
+        release_lock_outgoing: o.bool("release-lock-outgoing"),
     })
 }
 
@@ -1003,6 +1032,7 @@ pub fn capabilities_json(tpm2: bool) -> String {
         "cmdarg-key-fd",
         "cmdarg-pwd-fd",
         "cmdarg-print-states",
+        "cmdarg-migration",
         "nvram-backend-dir",
     ];
     if tpm2 {
@@ -1059,7 +1089,7 @@ pub fn iface_usage(iface: Iface) -> String {
     s.push_str(
         "--ctrl type=[unixio|tcp][,path=<path>][,port=<port>[,bindaddr=address]][,fd=<filedescriptor>|clientfd=<filedescriptor>][,mode=0...][,uid=uid][,gid=gid][,terminate]\n\
          \x20                : TPM control channel using either UnixIO or TCP sockets\n\
-         --tpmstate dir=<dir>[,mode=0...][,lock=true|false]|backend-uri=dir://<dir>\n\
+         --tpmstate dir=<dir>[,mode=0...][,lock=true|false][,backup][,fsync]|backend-uri=dir://<dir>\n\
          \x20                : set the directory where the TPM's state will be written\n\
          \x20                  into; the TPM_PATH environment variable can be used instead\n\
          --log file=<path>|fd=<filedescriptor>[,level=n][,prefix=<prefix>][,truncate]\n\
@@ -1075,6 +1105,10 @@ pub fn iface_usage(iface: Iface) -> String {
          \x20                : write the process ID into the given file\n\
          --flags [not-need-init][,startup-clear|startup-state|startup-none][,disable-auto-shutdown]\n\
          --tpm2           : choose TPM2 functionality (required: this build emulates TPM 2.0 only)\n\
+         --migration [incoming][,release-lock-outgoing]\n\
+         \x20                : Incoming migration defers locking of storage backend\n\
+         \x20                  until the TPM state is received; release-lock-outgoing\n\
+         \x20                  releases the storage lock on outgoing migration\n\
          --print-capabilities\n\
          \x20                : print capabilities and terminate\n\
          --print-states   : print existing TPM states and terminate\n\
