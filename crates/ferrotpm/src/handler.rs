@@ -8,6 +8,8 @@
 
 use std::os::fd::OwnedFd;
 
+use sha2::Digest;
+use subtle::ConstantTimeEq;
 use swtpm_protocol::consts::{
     CONFIG_FLAG_FILE_KEY, CONFIG_FLAG_MIGRATION_KEY, INIT_FLAG_DELETE_VOLATILE,
     STATE_FLAG_DECRYPTED, STATE_FLAG_ENCRYPTED, cap, info,
@@ -57,6 +59,11 @@ pub struct Core {
     auto_shutdown: bool,
     last_was_shutdown: bool,
     buffer_size: u32,
+    /// The last GET_STATEBLOB answer: (kind, state flags, SHA-256 of the plain image, blob).
+    /// A repeated read of the same unchanged image (QEMU's retry, swtpm_ioctl's reads at
+    /// offsets) gets the same bytes, not a re-encryption under a fresh IV that would make
+    /// chunks of different reads not fit together.
+    last_blob: Option<(StateKind, u32, [u8; 32], StateBlob)>,
     /// Kinds given by CMD_SET_STATEBLOB and not yet consumed by INIT (they beat the files).
     cached: [bool; 3],
     /// Set by the daemon before feeding the control server: a data channel exists.
@@ -189,6 +196,7 @@ impl Core {
             last_was_shutdown: false,
             buffer_size,
             cached: [false; 3],
+            last_blob: None,
             data_present: false,
             pending_fd: None,
             adopted_data_fd: None,
@@ -601,16 +609,26 @@ impl ControlHandler for Core {
             return Err(PtmRes::RETRY);
         };
         let decrypt = state_flags & STATE_FLAG_DECRYPTED != 0;
+        let digest: [u8; 32] = sha2::Sha256::digest(&image[..]).into();
+        if let Some((k, f, d, b)) = &self.last_blob {
+            if *k == kind && *f == state_flags && bool::from(d.ct_eq(&digest)) {
+                return Ok(b.clone());
+            }
+        }
         match tpm_store::wrap_migration(
             &image,
             self.key.as_ref(),
             decrypt,
             self.migration_key.as_ref(),
         ) {
-            Ok(m) => Ok(StateBlob {
-                encrypted: m.is_encrypted,
-                data: m.blob.to_vec(),
-            }),
+            Ok(m) => {
+                let blob = StateBlob {
+                    encrypted: m.is_encrypted,
+                    data: m.blob.to_vec(),
+                };
+                self.last_blob = Some((kind, state_flags, digest, blob.clone()));
+                Ok(blob)
+            }
             Err(e) => {
                 self.log.error(&format!("{e}"));
                 Err(PtmRes::FAIL)
