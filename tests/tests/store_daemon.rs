@@ -1019,3 +1019,106 @@ fn backup_keeps_previous_permanent_image_and_falls_back() {
     drop(s);
     assert_eq!(d.shutdown().0, 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. backend-uri=file:// (the linear backend)
+// ---------------------------------------------------------------------------------------
+
+fn le32(v: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(v[at..at + 4].try_into().unwrap())
+}
+
+/// All images in one file: created with swtpm's linear header, used again after a restart,
+/// listed by `--print-states`, locked with `,lock`, and every damage (offsets or lengths
+/// beyond the file, a truncated file, a flipped byte of an encrypted image) refused with the
+/// file left byte-identical.
+#[test]
+fn file_backend_create_restart_damage() {
+    let d = tmp("lin");
+    let f = d.path().join("tpm-state.img");
+    let kf = d.path().join("key");
+    std::fs::write(&kf, "0123456789abcdef0123456789abcdef").unwrap();
+    let key = format!("file={}", kf.display());
+    let socks = tmp("lins");
+    let socks2 = tmp("lins2");
+    let state = format!("backend-uri=file://{}", f.display());
+    let flags = [
+        "--flags",
+        "not-need-init,startup-clear",
+        "--key",
+        key.as_str(),
+    ];
+    let dm = Daemon::start(&state, socks.path(), &flags, &[]).unwrap();
+    let mut s = dm.data();
+    must(&mut s, &change_owner_auth(b"", b"lin"));
+    drop(s);
+    assert_eq!(dm.shutdown().0, 0);
+    let img = std::fs::read(&f).unwrap();
+    assert_eq!(&img[..8], b"nilmptws", "swtpm's linear magic");
+    assert_eq!(u16::from_le_bytes([img[10], img[11]]), 192);
+    let (off, len) = (le32(&img, 12) as usize, le32(&img, 16) as usize);
+    assert!(off >= 192 && off + len <= img.len());
+    // The slot holds an encrypted swtpm state blob.
+    assert!(tpm_store::unwrap_state(&img[off..off + len], None).is_err());
+    assert!(d.path().read_dir().unwrap().count() == 2, "no side files");
+
+    // --print-states lists the slot.
+    let out = Command::new(swtpm_bin())
+        .args(["socket", "--tpm2", "--tpmstate", &state, "--print-states"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{{\"name\": \"permall\", \"size\": {len}}}")),
+        "{text}"
+    );
+
+    // Restart: the auth is kept. With `,lock` a second daemon fails on the file's lock.
+    let locked = format!("{state},lock");
+    let dm = Daemon::start(&locked, socks.path(), &flags, &[]).unwrap();
+    let mut s = dm.data();
+    must(&mut s, &change_owner_auth(b"lin", b"lin"));
+    drop(s);
+    let (code, err) = Daemon::start(&locked, socks2.path(), &flags, &[])
+        .err()
+        .expect("second daemon on a locked file");
+    assert_ne!(code, 0);
+    assert!(err.contains("Could not lock backend-uri"), "{err}");
+    assert_eq!(dm.shutdown().0, 0);
+
+    type Damage = fn(&mut Vec<u8>);
+    let damages: [(&str, Damage); 5] = [
+        ("slot offset beyond the file", |v| {
+            let n = (v.len() as u32 + 64).to_le_bytes();
+            v[12..16].copy_from_slice(&n);
+        }),
+        ("slot length beyond the file", |v| {
+            v[16..20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+        }),
+        ("offset + length wrapping 32 bits", |v| {
+            v[16..20].copy_from_slice(&(u32::MAX - 100).to_le_bytes());
+        }),
+        ("truncated file", |v| v.truncate(v.len() - 7)),
+        ("flipped byte in the encrypted image", |v| {
+            let off = le32(v, 12) as usize;
+            let len = le32(v, 16) as usize;
+            v[off + len / 2] ^= 0x04;
+        }),
+    ];
+    let good = std::fs::read(&f).unwrap();
+    for (what, damage) in damages {
+        let mut v = good.clone();
+        damage(&mut v);
+        std::fs::write(&f, &v).unwrap();
+        let (code, err) = Daemon::start(&state, socks.path(), &flags, &[])
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
+        assert_ne!(code, 0, "{what}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{what}: {err}");
+        assert_eq!(std::fs::read(&f).unwrap(), v, "{what}: file changed");
+    }
+    std::fs::write(&f, &good).unwrap();
+    let dm = Daemon::start(&state, socks.path(), &flags, &[]).unwrap();
+    assert_eq!(dm.shutdown().0, 0);
+}

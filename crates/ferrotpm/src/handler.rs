@@ -18,7 +18,7 @@ use swtpm_protocol::data::{Family, Frame, fatal_error_response};
 use swtpm_protocol::server::{BufferSizes, StateBlob};
 use swtpm_protocol::{BlobType, ControlHandler, PtmRes};
 use tpm_device::{EngineError, InitFlags, StateKind, TpmEngine};
-use tpm_store::{DirStore, StateKey, StateName};
+use tpm_store::{StateKey, StateName, Store};
 
 use crate::error::Error;
 use crate::log::Logger;
@@ -47,7 +47,7 @@ pub const SU_STATE: u16 = 1;
 /// The daemon's TPM: engine, store and the per-process settings.
 pub struct Core {
     engine: Box<dyn TpmEngine>,
-    store: Option<DirStore>,
+    store: Option<Store>,
     lock_enabled: bool,
     /// `--migration incoming`, until the lock has been taken once (swtpm 0.10 mainloop.c).
     incoming: bool,
@@ -175,7 +175,7 @@ impl Core {
     /// A core over `engine`, with an optional state directory.
     pub fn new(
         engine: Box<dyn TpmEngine>,
-        store: Option<DirStore>,
+        store: Option<Store>,
         key: Option<StateKey>,
         migration_key: Option<StateKey>,
         cfg: CoreConfig,
@@ -245,7 +245,7 @@ impl Core {
     pub fn persist_dirty(&mut self) -> Result<(), Error> {
         while let Some(kind) = self.engine.take_dirty() {
             let image = self.engine.state(kind);
-            let Some(store) = self.store.as_ref() else {
+            let Some(store) = self.store.as_mut() else {
                 return Err(Error::Config("Missing backend URI".into()));
             };
             store.store(name_of(kind), &image, self.key.as_ref())?;
@@ -315,7 +315,7 @@ impl Core {
         if !self.incoming {
             self.lock(0)?;
         }
-        let backup = self.store.as_ref().is_some_and(DirStore::backup);
+        let backup = self.store.as_ref().is_some_and(Store::backup);
         if backup {
             if let Some(s) = self.store.as_ref() {
                 s.restore_backup_pre_start()?;
@@ -327,7 +327,7 @@ impl Core {
             // started from is swapped with its backup and tried once more; if that fails too,
             // the swap is reverted and the first error stands.
             Err(first) if backup => {
-                let swapped = self.store.as_ref().map(DirStore::swap_backup);
+                let swapped = self.store.as_ref().map(Store::swap_backup);
                 if !matches!(swapped, Some(Ok(true))) {
                     return Err(first);
                 }
@@ -352,12 +352,12 @@ impl Core {
         self.last_was_shutdown = false;
         if fresh_perm {
             let image = self.engine.state(StateKind::Permanent);
-            if let Some(s) = self.store.as_ref() {
+            if let Some(s) = self.store.as_mut() {
                 s.store(StateName::Permanent, &image, self.key.as_ref())?;
             }
         }
         if delete_volatile {
-            if let Some(s) = self.store.as_ref() {
+            if let Some(s) = self.store.as_mut() {
                 s.delete(StateName::Volatile)?;
             }
         }
@@ -378,7 +378,7 @@ impl Core {
                 }
                 continue;
             }
-            let loaded = match self.store.as_ref() {
+            let loaded = match self.store.as_mut() {
                 Some(s) => s.load(name_of(kind), self.key.as_ref())?,
                 None => None,
             };
@@ -486,7 +486,7 @@ impl Core {
         &mut self,
         kind: StateKind,
     ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, PtmRes> {
-        let Some(store) = self.store.as_ref() else {
+        let Some(store) = self.store.as_mut() else {
             return Err(PtmRes::FAIL);
         };
         match store.load(name_of(kind), self.key.as_ref()) {
@@ -562,7 +562,7 @@ impl ControlHandler for Core {
 
     fn store_volatile(&mut self) -> PtmRes {
         let image = self.engine.state(StateKind::Volatile);
-        let Some(store) = self.store.as_ref() else {
+        let Some(store) = self.store.as_mut() else {
             return PtmRes::FAIL;
         };
         let r = if image.is_empty() {
@@ -595,7 +595,7 @@ impl ControlHandler for Core {
         }
         let image = self.load_image(kind);
         if kind == StateKind::Volatile {
-            if let Some(s) = self.store.as_ref() {
+            if let Some(s) = self.store.as_mut() {
                 let _ = s.delete(StateName::Volatile);
             }
         }

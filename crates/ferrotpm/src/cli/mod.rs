@@ -155,8 +155,10 @@ pub struct CtrlOptions {
 /// `--tpmstate`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TpmStateOptions {
-    /// The state directory.
+    /// The state directory, or with [`TpmStateOptions::linear`] the file or block device.
     pub dir: PathBuf,
+    /// `backend-uri=file://PATH`: the linear backend over `dir` (a file or block device).
+    pub linear: bool,
     /// `mode=` for state files.
     pub mode: Option<u32>,
     /// Lock the directory (default on for the dir backend; `lock=false` turns it off).
@@ -574,6 +576,7 @@ pub fn parse(
             .filter(|p| !p.is_empty())
             .map(|p| TpmStateOptions {
                 dir: PathBuf::from(p),
+                linear: false,
                 mode: None,
                 lock: true,
                 backup: false,
@@ -863,7 +866,7 @@ fn parse_ctrl(s: &str) -> Result<CtrlOptions, CliError> {
     })
 }
 
-/// swtpm(8) `--tpmstate` (dir backend; `backend-uri=file://` is refused).
+/// swtpm(8) `--tpmstate` (`dir=`, `backend-uri=dir://` or `backend-uri=file://`).
 fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
     let o = sub(
         "tpmstate",
@@ -877,15 +880,15 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
             ("fsync", Ty::Bool),
         ],
     )?;
+    let mut linear = false;
     let dir = if let Some(d) = o.str("dir") {
         PathBuf::from(d)
     } else if let Some(uri) = o.str("backend-uri") {
         if let Some(d) = uri.strip_prefix("dir://") {
             PathBuf::from(d)
-        } else if uri.starts_with("file://") {
-            return Err(CliError::plain(format!(
-                "Error parsing tpmstate options: backend-uri '{uri}': the file:// backend is not supported by this build"
-            )));
+        } else if let Some(f) = uri.strip_prefix("file://") {
+            linear = true;
+            PathBuf::from(f)
         } else {
             return Err(CliError::plain(format!(
                 "Error parsing tpmstate options: Unsupported backend URI '{uri}'"
@@ -899,10 +902,18 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
     // `fsync` (swtpm master) is accepted: the dir backend here always fsyncs the file and the
     // directory. `backup` is honoured by the dir backend only.
     let backup = o.bool("backup");
-    // The dir backend locks by default; `lock=false` turns it off (swtpm 0.10+).
-    let lock = o.str("lock").is_none_or(|_| o.bool("lock"));
+    if backup && linear {
+        // swtpm master `SWTPM_NVRAM_Prepare_Linear`.
+        return Err(CliError::plain(
+            "Error parsing tpmstate options: The backup option is not supported with this storage backend",
+        ));
+    }
+    // swtpm 0.10 `parse_tpmstate_options`: "historically dir backend always locked, file
+    // backend did not" — the default follows the backend; `lock`/`lock=false` override it.
+    let lock = o.str("lock").map_or(!linear, |_| o.bool("lock"));
     Ok(TpmStateOptions {
         dir,
+        linear,
         mode: o.mode("mode"),
         lock,
         backup,
@@ -1034,6 +1045,7 @@ pub fn capabilities_json(tpm2: bool) -> String {
         "cmdarg-print-states",
         "cmdarg-migration",
         "nvram-backend-dir",
+        "nvram-backend-file",
     ];
     if tpm2 {
         // tpm2-engine's key sizes (libtpms 0.9.2 parity: no RSA 4096).
@@ -1089,7 +1101,7 @@ pub fn iface_usage(iface: Iface) -> String {
     s.push_str(
         "--ctrl type=[unixio|tcp][,path=<path>][,port=<port>[,bindaddr=address]][,fd=<filedescriptor>|clientfd=<filedescriptor>][,mode=0...][,uid=uid][,gid=gid][,terminate]\n\
          \x20                : TPM control channel using either UnixIO or TCP sockets\n\
-         --tpmstate dir=<dir>[,mode=0...][,lock=true|false][,backup][,fsync]|backend-uri=dir://<dir>\n\
+         --tpmstate dir=<dir>[,mode=0...][,lock=true|false][,backup][,fsync]|backend-uri=dir://<dir>|file://<file>\n\
          \x20                : set the directory where the TPM's state will be written\n\
          \x20                  into; the TPM_PATH environment variable can be used instead\n\
          --log file=<path>|fd=<filedescriptor>[,level=n][,prefix=<prefix>][,truncate]\n\

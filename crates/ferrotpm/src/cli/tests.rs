@@ -305,6 +305,7 @@ fn tpmstate_variants() {
         t,
         TpmStateOptions {
             dir: "/s".into(),
+            linear: false,
             mode: Some(0o600),
             lock: true,
             backup: false,
@@ -321,10 +322,21 @@ fn tpmstate_variants() {
             .unwrap()
             .lock
     );
+    // file://: the linear backend; not locked unless asked (swtpm 0.10); no backup.
+    let t = run("socket --tpm2 --tpmstate backend-uri=file:///x")
+        .tpmstate
+        .unwrap();
+    assert!(t.linear && !t.lock && t.dir == std::path::Path::new("/x"));
     assert!(
-        err("socket --tpm2 --tpmstate backend-uri=file:///x")
+        run("socket --tpm2 --tpmstate backend-uri=file:///x,lock")
+            .tpmstate
+            .unwrap()
+            .lock
+    );
+    assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,backup")
             .message
-            .contains("file://")
+            .contains("backup option is not supported")
     );
     assert!(
         err("socket --tpm2 --tpmstate backend-uri=nfs://x")
@@ -564,13 +576,13 @@ fn capabilities_list_only_honoured_features() {
         "\"cmdarg-print-states\"",
         "\"cmdarg-migration\"",
         "\"nvram-backend-dir\"",
+        "\"nvram-backend-file\"",
         "\"rsa-keysize-2048\"",
     ] {
         assert!(c.contains(f), "{f}");
     }
     for f in [
         "tpm-1.2",
-        "nvram-backend-file",
         "cmdarg-seccomp",
         "cmdarg-chroot",
         "rsa-keysize-4096",
