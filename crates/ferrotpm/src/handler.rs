@@ -210,6 +210,11 @@ impl Core {
         self.engine.is_running()
     }
 
+    /// The engine's current image of `kind` (what GET_STATEBLOB would wrap).
+    pub fn export(&self, kind: StateKind) -> zeroize::Zeroizing<Vec<u8>> {
+        self.engine.state(kind)
+    }
+
     /// The current TPM buffer size (the data framer's limit).
     pub fn buffer_size(&self) -> u32 {
         self.buffer_size

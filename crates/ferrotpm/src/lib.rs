@@ -11,7 +11,7 @@
 //! - `sys`: the one module allowed `unsafe` (adopting inherited fds named on the command line).
 //!
 //! What it is not (yet): TPM 1.2, CUSE, `-d`/`--daemon`, `--runas`, `--chroot`, `--seccomp`,
-//! `--migration`, profiles, `--print-info`, the `file://` backend, SIGTERM handling, and the
+//! profiles, `--print-info`, SIGTERM handling, and the
 //! satellite tools (swtpm_setup, swtpm_ioctl). Each is refused by name, never ignored.
 #![deny(unsafe_code)]
 #![cfg_attr(
@@ -27,6 +27,8 @@
 pub mod cli;
 pub mod daemon;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handler;
 pub mod log;
 pub mod sys;

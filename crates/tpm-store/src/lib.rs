@@ -28,6 +28,8 @@
 pub mod backend;
 pub mod blob;
 pub mod dir;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod key;
 pub mod linear;
 pub mod lock;
