@@ -1122,3 +1122,41 @@ fn file_backend_create_restart_damage() {
     let dm = Daemon::start(&state, socks.path(), &flags, &[]).unwrap();
     assert_eq!(dm.shutdown().0, 0);
 }
+
+/// A migration that fails after the source handed out its state: nobody took the lock, so the
+/// source's next command re-takes it (swtpm `mainloop_ensure_locked_storage`) and the TPM
+/// carries on; a second daemon is then kept out again.
+#[test]
+fn source_relocks_after_a_failed_migration() {
+    let st = tmp("relock");
+    let s1 = tmp("rl1");
+    let s2 = tmp("rl2");
+    let state = dir_arg(st.path());
+    let flags = [
+        "--flags",
+        "not-need-init,startup-clear",
+        "--migration",
+        "release-lock-outgoing",
+    ];
+    let a = Daemon::start(&state, s1.path(), &flags, &[]).unwrap();
+    let mut ca = a.ctrl();
+    for bt in [BlobType::Permanent, BlobType::Volatile, BlobType::Savestate] {
+        get_blob(&mut ca, bt);
+    }
+    // Released: CMD_INIT of another daemon (not incoming) can take the lock now…
+    let b = Daemon::start(&state, s2.path(), &[], &[]).unwrap();
+    b.ctrl().init(0).unwrap();
+    b.ctrl().stop().unwrap();
+    drop(b);
+    // …and once it is gone, the source's next command re-locks and works.
+    let mut s = a.data();
+    must(&mut s, &pcr_read_all());
+    drop(s);
+    let (code, err) = Daemon::start(&state, s2.path(), &["--flags", "not-need-init"], &[])
+        .err()
+        .expect("the source holds the lock again");
+    assert_ne!(code, 0);
+    assert!(err.contains("Could not lock access to lockfile"), "{err}");
+    drop(ca);
+    assert_eq!(a.shutdown().0, 0);
+}

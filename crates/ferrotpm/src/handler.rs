@@ -39,6 +39,8 @@ const TPM_RC_INSUFFICIENT: u32 = 0x9a;
 const TPM_CC_SET_LOCALITY: u32 = 0x2000_1000;
 /// TPM 2 minimum buffer size (libtpms 0.9: sizeof(TPMS_CONTEXT) + 128, observed 2808).
 const MIN_BUFFER_SIZE: u32 = 2808;
+/// swtpm `mainloop.h` DEFAULT_LOCKING_RETRIES.
+const DEFAULT_LOCKING_RETRIES: u32 = 300;
 /// `TPM_SU_CLEAR`.
 pub const SU_CLEAR: u16 = 0;
 /// `TPM_SU_STATE`.
@@ -51,6 +53,10 @@ pub struct Core {
     lock_enabled: bool,
     /// `--migration incoming`, until the lock has been taken once (swtpm 0.10 mainloop.c).
     incoming: bool,
+    /// Retries of the next lazy lock (swtpm `mlp->locking_retries`): 300 after the lock was
+    /// released for an outgoing migration, so that a source whose migration failed waits up
+    /// to 3 s for the destination to let go.
+    locking_retries: u32,
     key: Option<StateKey>,
     migration_key: Option<StateKey>,
     locality: u8,
@@ -187,6 +193,7 @@ impl Core {
             store,
             lock_enabled: cfg.lock_enabled,
             incoming: cfg.incoming_migration,
+            locking_retries: 0,
             key,
             migration_key,
             locality: 0,
@@ -236,6 +243,7 @@ impl Core {
                 s.lock(retries)?;
                 // swtpm `mainloop_ensure_locked_storage`: once locked, INIT locks again.
                 self.incoming = false;
+                self.locking_retries = 0;
                 Ok(())
             }
             None => Ok(()),
@@ -445,7 +453,7 @@ impl Core {
         }
         // Lazy re-lock (after a savestate blob was read); failure ends the process.
         if self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked()) {
-            if let Err(e) = self.lock(0) {
+            if let Err(e) = self.lock(self.locking_retries) {
                 let msg = format!("{e}");
                 self.log.error(&msg);
                 self.fatal = Some(msg);
@@ -605,9 +613,12 @@ impl ControlHandler for Core {
             }
         }
         if kind == StateKind::Savestate {
-            // Newest swtpm releases the lock after the savestate request, so that a migration
-            // destination on shared storage can take it; it is re-taken lazily.
+            // swtpm 0.10 `ctrlchannel_return_state`: the lock is released after the savestate
+            // blob (whether or not `release-lock-outgoing` was given: swtpm parses that flag
+            // but never reads it), so that a destination on shared storage can take it; it is
+            // re-taken lazily, with DEFAULT_LOCKING_RETRIES (300 × 10 ms).
             self.unlock();
+            self.locking_retries = DEFAULT_LOCKING_RETRIES;
         }
         let image = image?;
         let Some(image) = image.filter(|i| !i.is_empty()) else {
@@ -642,7 +653,7 @@ impl ControlHandler for Core {
     }
 
     fn ensure_storage_locked(&mut self) -> bool {
-        match self.lock(0) {
+        match self.lock(self.locking_retries) {
             Ok(()) => true,
             Err(e) => {
                 self.log.error(&format!("{e}"));
@@ -742,6 +753,8 @@ impl ControlHandler for Core {
     }
 
     fn lock_storage(&mut self, retries: u32) -> PtmRes {
+        // swtpm CMD_LOCK_STORAGE: the retries also apply to later lazy locks until one works.
+        self.locking_retries = retries;
         match self.lock(retries) {
             Ok(()) => PtmRes::SUCCESS,
             Err(e) => {
