@@ -15,6 +15,7 @@ const TARGETS: &[&str] = &[
     "tpm2_execute",
     "state_load",
     "ctrl_frame",
+    "cli_args",
     "store_wrapper",
     "store_linear",
     "ctrl_stateblob",
@@ -79,18 +80,23 @@ fn corpus_ctrl_frame() {
 }
 
 #[test]
+fn corpus_cli_args() {
+    replay(TARGETS[5], ferrotpm::fuzzing::cli_args);
+}
+
+#[test]
 fn corpus_store_wrapper() {
-    replay(TARGETS[5], tpm_store::fuzzing::state_wrapper);
+    replay(TARGETS[6], tpm_store::fuzzing::state_wrapper);
 }
 
 #[test]
 fn corpus_store_linear() {
-    replay(TARGETS[6], tpm_store::fuzzing::linear_header);
+    replay(TARGETS[7], tpm_store::fuzzing::linear_header);
 }
 
 #[test]
 fn corpus_ctrl_stateblob() {
-    replay(TARGETS[7], ferrotpm::fuzzing::stateblob);
+    replay(TARGETS[8], ferrotpm::fuzzing::stateblob);
 }
 
 /// Writes the seeds of the store targets (their blobs carry random IVs, so they are generated

@@ -8,8 +8,11 @@
 //! control receive window (swtpm_ioctls(3): a partial control message is dropped with its
 //! connection).
 //!
-//! What it is not: no `-d` (refused by the CLI), no signal handling yet (SIGTERM kills the
-//! process; state is already persisted after every command), no TPM 1.2, no CUSE.
+//! SIGTERM (as swtpm) ends the loop after the command in progress and takes the normal exit
+//! path: the automatic TPM2_Shutdown, unlock, removal of the pid file and socket paths, exit
+//! status 0. SIGPIPE is ignored (the Rust runtime's default, and swtpm's).
+//!
+//! What it is not: no `-d` (refused by the CLI), no TPM 1.2, no CUSE.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -40,6 +43,8 @@ const CTRL_WINDOW: Duration = Duration::from_millis(500);
 const CTRL_READ: usize = swtpm_protocol::consts::CTRL_RECV_BUFFER;
 /// TPM_RC_COMMAND_SIZE, for a data frame whose size field is out of range.
 const TPM_RC_COMMAND_SIZE: u32 = 0x142;
+/// A TPM command header: tag, size, code.
+const TPM_HEADER_LEN: usize = 10;
 
 /// A listening socket.
 #[derive(Debug)]
@@ -146,6 +151,7 @@ enum Slot {
     CtrlConn,
     DataListen,
     DataConn,
+    Signal,
 }
 
 /// The running daemon.
@@ -164,6 +170,8 @@ pub struct Daemon {
     exiting: bool,
     unlink: Vec<PathBuf>,
     pid_file: Option<PathBuf>,
+    /// Read end of the SIGTERM self-pipe: readable once SIGTERM arrived.
+    sigterm: Option<std::os::unix::net::UnixStream>,
 }
 
 impl core::fmt::Debug for Daemon {
@@ -428,6 +436,17 @@ impl Daemon {
             }
         }
         let framer = DataFramer::new(core.buffer_size(), true);
+        // swtpm installs its SIGTERM handler after the TPM started (swtpm.c
+        // install_sighandlers): SIGTERM ends the main loop after the command in progress,
+        // then the exit path runs (auto TPM2_Shutdown, unlock, unlink) and the status is 0.
+        let sigterm = {
+            let (rx, tx) = std::os::unix::net::UnixStream::pair().map_err(io_err("signal pipe"))?;
+            rx.set_nonblocking(true).map_err(io_err("signal pipe"))?;
+            tx.set_nonblocking(true).map_err(io_err("signal pipe"))?;
+            signal_hook::low_level::pipe::register(signal_hook::consts::SIGTERM, tx)
+                .map_err(io_err("SIGTERM handler"))?;
+            Some(rx)
+        };
         Ok(Daemon {
             ctrl: ControlServer::new(ServerConfig {
                 tpm_running: core.running(),
@@ -447,6 +466,7 @@ impl Daemon {
             exiting: false,
             unlink,
             pid_file,
+            sigterm,
         })
     }
 
@@ -500,6 +520,10 @@ impl Daemon {
                 // Nothing can ever reach us again.
                 return 0;
             }
+            if let Some(s) = &self.sigterm {
+                pfds.push(PollFd::from_borrowed_fd(s.as_fd(), PollFlags::IN));
+                slots.push(Slot::Signal);
+            }
             let timeout = self.ctrl_deadline.map(|d| {
                 let left = d.saturating_duration_since(Instant::now());
                 Timespec {
@@ -528,6 +552,13 @@ impl Daemon {
                     Slot::CtrlConn => self.ctrl_event(rev),
                     Slot::DataListen => self.accept_data(),
                     Slot::DataConn => self.data_event(rev),
+                    Slot::Signal => {
+                        self.core.log.info("SIGTERM: terminating");
+                        if let Some(c) = self.ctrl_conn.as_mut() {
+                            c.flush_blocking();
+                        }
+                        return 0;
+                    }
                 }
             }
             if self.ctrl_deadline.is_some_and(|d| Instant::now() >= d) {
@@ -676,7 +707,18 @@ impl Daemon {
         }
         let mut buf = vec![0u8; 4096 + 16];
         let n = match conn.read(&mut buf, None) {
-            Ok(0) => return self.close_data(true),
+            Ok(0) => {
+                // swtpm parity: a client that ends its stream after a whole header but
+                // before the size the header declares gets TPM_RC_COMMAND_SIZE (swtpm's
+                // read of the frame body fails); a partial header gets nothing.
+                if self.framer.buffered() >= TPM_HEADER_LEN && self.core.running() {
+                    let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+                    v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+                    conn.out.extend_from_slice(&v);
+                    conn.flush_blocking();
+                }
+                return self.close_data(true);
+            }
             Ok(n) => n,
             Err(e) if would_block(&e) => {
                 if rev.intersects(PollFlags::HUP | PollFlags::ERR) {

@@ -1,28 +1,51 @@
-//! Fuzzing entry point of the STATEBLOB path of the control channel into the real handler
-//! ([`crate::handler::Core`] over the TPM 2.0 engine and a state directory), shared by the
-//! cargo-fuzz target `fuzz/fuzz_targets/ctrl_stateblob.rs` and the corpus replay in
-//! `tests/tests/fuzz_corpus.rs`; [`stateblob_seeds`] gives the committed seeds.
+//! Fuzzing entry points (cargo-fuzz targets in `fuzz/` and the corpus replay in `cargo test`
+//! call these). Not part of the API.
 //!
-//! Input: byte 0 configures the core (bit 0: a state key, bit 1: a migration key, bit 2: the
-//! TPM runs before the stream — `not-need-init`, bit 3: `backup`), byte 1 is the read size the
-//! transport delivers (0: everything at once), the rest is the control-channel byte stream
-//! (SET_STATEBLOB with hostile blobs, INIT, GET_STATEBLOB, STOP, ...).
-//!
-//! The oracle: no panic; after the stream every state file in the directory opens with the
-//! configured key (the handler never writes an image it cannot read back), and a running TPM
-//! exports images that import into a fresh engine.
+//! - [`cli_args`]: the command lines of `swtpm` and `swtpm_ioctl`.
+//! - [`stateblob`]: the STATEBLOB path of the control channel into the real handler
+//!   ([`crate::handler::Core`] over the TPM 2.0 engine and a state directory); input byte 0
+//!   configures the core (bit 0: a state key, bit 1: a migration key, bit 2: the TPM runs
+//!   before the stream, bit 3: `backup`), byte 1 is the read size the transport delivers
+//!   (0: everything at once), the rest is the control-channel byte stream. Its oracle: no
+//!   panic; afterwards every state file in the directory opens with the configured key (the
+//!   handler never writes an image it cannot read back), and a running TPM's permanent image
+//!   imports into a fresh engine. [`stateblob_seeds`] gives the committed seeds.
 #![allow(clippy::panic, clippy::indexing_slicing, clippy::expect_used)]
 
+use crate::handler::{Core, CoreConfig};
+use crate::log::Logger;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-
 use swtpm_protocol::server::{ControlServer, Disposition, ServerConfig};
 use swtpm_protocol::{BlobType, Request};
 use tpm_device::{StateKind, TpmEngine};
 use tpm_store::{DirStore, StateKey, StateName, Store, TpmVersion};
 
-use crate::handler::{Core, CoreConfig};
-use crate::log::Logger;
+/// The command lines of `swtpm` and `swtpm_ioctl`: `data` is split at NUL bytes into
+/// arguments. Neither parser may panic, and a re-parse gives the same answer (parsing is
+/// pure). (A `swtpm_ioctl` command word may be empty: with `-h=x` swtpm_ioctl takes the
+/// word before the option, which can be an empty argument; it then prints its usage.)
+pub fn cli_args(data: &[u8]) {
+    let args: Vec<String> = data
+        .split(|&b| b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let first = crate::cli::parse(&args, None, None);
+    let again = crate::cli::parse(&args, None, None);
+    assert_eq!(
+        format!("{first:?}"),
+        format!("{again:?}"),
+        "the swtpm CLI parse is not deterministic"
+    );
+    let _ = crate::cli::parse(&args, Some("/tmp".into()), Some("2321".into()));
+    let p = crate::ioctl::parse("swtpm_ioctl", &args);
+    let q = crate::ioctl::parse("swtpm_ioctl", &args);
+    assert_eq!(
+        format!("{:?}", p.result),
+        format!("{:?}", q.result),
+        "the swtpm_ioctl parse is not deterministic"
+    );
+}
 
 /// Config bit: a state-file key.
 pub const CFG_KEY: u8 = 1;

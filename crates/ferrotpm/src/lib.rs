@@ -8,11 +8,11 @@
 //!   control and data channels, one client each, over non-blocking sockets.
 //! - [`handler`]: the TPM 2.0 engine behind swtpm_ioctls(3)'s CMD_* and the data channel,
 //!   with the state directory (tpm-store) written before each response is released.
+//! - [`ioctl`]: the `swtpm_ioctl` control-channel client (options, messages, exit codes).
 //! - `sys`: the one module allowed `unsafe` (adopting inherited fds named on the command line).
 //!
 //! What it is not (yet): TPM 1.2, CUSE, `-d`/`--daemon`, `--runas`, `--chroot`, `--seccomp`,
-//! profiles, `--print-info`, SIGTERM handling, and the
-//! satellite tools (swtpm_setup, swtpm_ioctl). Each is refused by name, never ignored.
+//! profiles, `--print-info`, and swtpm_setup. Each is refused by name, never ignored.
 #![deny(unsafe_code)]
 #![cfg_attr(
     test,
@@ -30,6 +30,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod handler;
+pub mod ioctl;
 pub mod log;
 pub mod sys;
 
