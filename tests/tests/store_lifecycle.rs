@@ -226,6 +226,20 @@ impl Daemon {
         (st.code().unwrap_or(-1), err)
     }
 
+    /// CMD_SHUTDOWN, then the exit code and stdout.
+    fn shutdown_stdout(mut self) -> (i32, String) {
+        let _ = self.ctrl().shutdown();
+        let st = self.child.wait().unwrap();
+        let mut out = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        (st.code().unwrap_or(-1), out)
+    }
+
     /// Wait for the process to end by itself; exit code and stderr.
     fn exited(mut self) -> (i32, String) {
         let st = self.child.wait().unwrap();
@@ -1052,7 +1066,16 @@ fn file_backend_create_restart_damage() {
     let mut s = dm.data();
     must(&mut s, &change_owner_auth(b"", b"lin"));
     drop(s);
-    assert_eq!(dm.shutdown().0, 0);
+    let (code, out) = dm.shutdown_stdout();
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        format!(
+            "Formatting 'file://{}' as new linear NVRAM store\n",
+            f.display()
+        ),
+        "swtpm's message on stdout"
+    );
     let img = std::fs::read(&f).unwrap();
     assert_eq!(&img[..8], b"nilmptws", "swtpm's linear magic");
     assert_eq!(u16::from_le_bytes([img[10], img[11]]), 192);

@@ -358,7 +358,18 @@ impl Core {
                 s.restore_backup_pre_start()?;
             }
         }
-        let fresh_perm = match self.load_images(delete_volatile) {
+        let fresh_perm = self.load_images(delete_volatile);
+        if let Some(Store::File(f)) = self.store.as_mut() {
+            if f.take_formatted() {
+                // swtpm `SWTPM_NVRAM_Prepare_Linear`.
+                let msg = format!(
+                    "Formatting 'file://{}' as new linear NVRAM store",
+                    f.path().display()
+                );
+                self.log.stdout(&msg);
+            }
+        }
+        let fresh_perm = match fresh_perm {
             Ok(f) => f,
             // swtpm master `tpmlib_start`: with `backup`, a permanent state that cannot be
             // started from is swapped with its backup and tried once more; if that fails too,

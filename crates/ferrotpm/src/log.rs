@@ -83,6 +83,16 @@ impl Logger {
         }
     }
 
+    /// swtpm `logprintf(STDOUT_FILENO, ...)`: to the log, else to stdout.
+    pub fn stdout(&mut self, msg: &str) {
+        match self.sink.as_mut() {
+            Some(f) => {
+                let _ = writeln!(f, "{}{msg}", self.prefix);
+            }
+            None => println!("{msg}"),
+        }
+    }
+
     /// An informational line; `msg`'s leading spaces are its indentation.
     pub fn info(&mut self, msg: &str) {
         let indent = msg.len() - msg.trim_start_matches(' ').len();
