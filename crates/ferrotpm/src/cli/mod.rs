@@ -902,11 +902,13 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
     // `fsync` (swtpm master) is accepted: the dir backend here always fsyncs the file and the
     // directory. `backup` is honoured by the dir backend only.
     let backup = o.bool("backup");
-    if backup && linear {
-        // swtpm master `SWTPM_NVRAM_Prepare_Linear`.
-        return Err(CliError::plain(
-            "Error parsing tpmstate options: The backup option is not supported with this storage backend",
-        ));
+    // swtpm master `SWTPM_NVRAM_Prepare_Linear`: both are dir-backend options.
+    for opt in ["backup", "fsync"] {
+        if linear && o.bool(opt) {
+            return Err(CliError::plain(format!(
+                "Error parsing tpmstate options: The {opt} option is not supported with this storage backend"
+            )));
+        }
     }
     // swtpm 0.10 `parse_tpmstate_options`: "historically dir backend always locked, file
     // backend did not" — the default follows the backend; `lock`/`lock=false` override it.
@@ -1051,7 +1053,12 @@ pub fn capabilities_json(tpm2: bool) -> String {
         // tpm2-engine's key sizes (libtpms 0.9.2 parity: no RSA 4096).
         features.extend(["rsa-keysize-1024", "rsa-keysize-2048", "rsa-keysize-3072"]);
     }
-    features.push("tpmstate-opt-lock");
+    features.extend([
+        "tpmstate-opt-lock",
+        // swtpm master (capabilities.c): `--tpmstate ...,backup` and `,fsync`.
+        "tpmstate-dir-backend-opt-backup",
+        "tpmstate-dir-backend-opt-fsync",
+    ]);
     let list: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
     format!(
         "{{ \"type\": \"swtpm\", \"features\": [ {} ], \"version\": \"{VERSION}\" }}\n",

@@ -339,6 +339,11 @@ fn tpmstate_variants() {
             .contains("backup option is not supported")
     );
     assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,fsync")
+            .message
+            .contains("fsync option is not supported")
+    );
+    assert!(
         err("socket --tpm2 --tpmstate backend-uri=nfs://x")
             .message
             .contains("Unsupported backend URI")
@@ -575,6 +580,8 @@ fn capabilities_list_only_honoured_features() {
         "\"cmdarg-pwd-fd\"",
         "\"cmdarg-print-states\"",
         "\"cmdarg-migration\"",
+        "\"tpmstate-dir-backend-opt-backup\"",
+        "\"tpmstate-dir-backend-opt-fsync\"",
         "\"nvram-backend-dir\"",
         "\"nvram-backend-file\"",
         "\"rsa-keysize-2048\"",
