@@ -59,8 +59,14 @@ pub const CFG_BACKUP: u8 = 8;
 fn scratch() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d =
-            std::env::temp_dir().join(format!("ferrotpm-fuzz-stateblob-{}", std::process::id()));
+        // tmpfs when there is one: every INIT writes and fsyncs the state.
+        let shm = std::path::Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let d = base.join(format!("ferrotpm-fuzz-stateblob-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("scratch dir");
         d
     })
