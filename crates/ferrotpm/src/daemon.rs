@@ -12,7 +12,8 @@
 //! path: the automatic TPM2_Shutdown, unlock, removal of the pid file and socket paths, exit
 //! status 0. SIGPIPE is ignored (the Rust runtime's default, and swtpm's).
 //!
-//! What it is not: no `-d` (refused by the CLI), no TPM 1.2, no CUSE.
+//! What it is not: no TPM 1.2, no CUSE; forking (`-d`), `--chroot` and `--runas` happen
+//! before [`Daemon::start`] (crate::sys::process), the seccomp filter in [`Daemon::arm`].
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
-use swtpm_protocol::data::{DataFramer, Family, fatal_error_response};
+use swtpm_protocol::data::{DataFramer, Family, FrameError, fatal_error_response};
 use swtpm_protocol::{ControlServer, Disposition, ServerConfig};
 use tpm_store::key::{KeyOptions, KeySource, read_material};
 use tpm_store::{DirStore, FileStore, StateKey, Store, TpmVersion};
@@ -470,6 +471,20 @@ impl Daemon {
         })
     }
 
+    /// The last start-up step of swtpm (swtpm-interface §2.10), after the TPM was started and
+    /// the SIGTERM handler installed: the seccomp filter (swtpm `create_seccomp_profile`).
+    /// On error the exit path runs (pid file and socket paths removed).
+    ///
+    /// # Errors
+    /// The filter could not be installed.
+    pub fn arm(&mut self, seccomp: crate::sys::seccomp::SeccompAction) -> Result<(), Error> {
+        let r = crate::sys::seccomp::install(seccomp);
+        if r.is_err() {
+            self.cleanup();
+        }
+        r
+    }
+
     /// Serve until CMD_SHUTDOWN, a terminate condition, or a fatal storage error. Returns
     /// the exit status.
     pub fn run(mut self) -> i32 {
@@ -741,6 +756,15 @@ impl Daemon {
                     }
                 }
                 Ok(None) => break,
+                Err(FrameError::Skipped { .. }) => {
+                    // swtpm: libtpms answers a command above the buffer size (swtpm_ioctls(3)
+                    // CMD_SET_BUFFERSIZE) with TPM_RC_COMMAND_SIZE; the connection stays.
+                    out.extend_from_slice(&self.oversize_response());
+                    if self.disconnect {
+                        close = true;
+                        break;
+                    }
+                }
                 Err(e) => {
                     self.core.log.error(&format!("data channel: {e}"));
                     let rsp = if self.core.running() {
@@ -765,6 +789,18 @@ impl Daemon {
             Ok(true) if conn.close_after_flush => self.close_data(false),
             Ok(_) => {}
             Err(_) => self.close_data(true),
+        }
+    }
+
+    /// The answer to a data frame above the buffer size: TPM_RC_COMMAND_SIZE from a running
+    /// TPM, else the fatal response every command gets before INIT.
+    fn oversize_response(&self) -> Vec<u8> {
+        if self.core.running() {
+            let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+            v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+            v
+        } else {
+            fatal_error_response(Family::Tpm2).to_vec()
         }
     }
 

@@ -318,11 +318,24 @@ impl Core {
         self.persist_or_fatal();
     }
 
+    /// True while the state is released to a migration destination (locking on, lock not
+    /// held while the TPM runs: only after GET_STATEBLOB(savestate)).
+    fn handed_over(&self) -> bool {
+        self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked())
+    }
+
     /// Power off after the auto shutdown (CMD_STOP, CMD_SHUTDOWN, INIT on a running TPM,
     /// process exit).
+    ///
+    /// Not after an outgoing migration: once the savestate blob was handed out and the
+    /// storage lock released (and not re-taken by LOCK_STORAGE or a TPM command), the state
+    /// belongs to the migration destination, so neither the automatic TPM2_Shutdown nor any
+    /// write happens. (swtpm still sends it and writes the shared state without the lock;
+    /// an open point in swtpm, not followed here.)
     pub fn power_off(&mut self) {
-        if self.nv_failed {
-            // Nothing of the running TPM may reach the disk any more.
+        if self.nv_failed || (self.engine.is_running() && self.handed_over()) {
+            // nv_failed: nothing of the running TPM may reach the disk any more;
+            // handed_over: the state belongs to the migration destination.
             self.engine.shutdown();
             while self.engine.take_dirty().is_some() {}
             return;

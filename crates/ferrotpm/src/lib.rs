@@ -9,10 +9,11 @@
 //! - [`handler`]: the TPM 2.0 engine behind swtpm_ioctls(3)'s CMD_* and the data channel,
 //!   with the state directory (tpm-store) written before each response is released.
 //! - [`ioctl`]: the `swtpm_ioctl` control-channel client (options, messages, exit codes).
-//! - `sys`: the one module allowed `unsafe` (adopting inherited fds named on the command line).
+//! - `sys`: the one module allowed `unsafe`: adopting inherited fds named on the command line,
+//!   `-d`, `--chroot`, `--runas` and the `--seccomp` filter.
 //!
-//! What it is not (yet): TPM 1.2, CUSE, `-d`/`--daemon`, `--runas`, `--chroot`, `--seccomp`,
-//! profiles, `--print-info`, and swtpm_setup. Each is refused by name, never ignored.
+//! What it is not (yet): TPM 1.2, CUSE, profiles, `--print-info`, and swtpm_setup. Each is
+//! refused by name, never ignored.
 #![deny(unsafe_code)]
 #![cfg_attr(
     test,
