@@ -325,8 +325,12 @@ mod tag {
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
     pub const VOL_PCRS: u16 = CRITICAL | 0x0013;
+    /// Clock of the running TPM (libtpms keeps `go`, the orderly data with the clock, in
+    /// its volatile state). Not critical: an older build ignores it and resumes with the
+    /// permanent image's clock.
+    pub const VOL_CLOCK: u16 = 0x0014;
     /// Loaded authorization sessions; optional (an image without it has none).
-    pub const VOL_SESSIONS: u16 = CRITICAL | 0x0014;
+    pub const VOL_SESSIONS: u16 = CRITICAL | 0x0015;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -618,6 +622,10 @@ pub struct Volatile {
     /// The PCR allocation the running TPM used (and `pcrs` holds); it can differ from the
     /// permanent image's after a TPM2_PCR_Allocate, which takes effect only at power-on.
     pub alloc: Allocation,
+    /// Clock and clockSafe when the image was taken (None in images of older builds). The
+    /// permanent image's clock lags: libtpms writes it to NV only when it crosses an update
+    /// interval, so a TPM resumed elsewhere (migration) takes the clock from here.
+    pub clock: Option<(u64, bool)>,
     /// The authorization sessions (lost at the next Startup, as libtpms loses them).
     pub(crate) sessions: crate::session::Sessions,
 }
@@ -636,6 +644,12 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         w.u64(v.time);
         put_allocation(w, alloc);
     });
+    if let Some((clock, safe)) = v.clock {
+        img.section(tag::VOL_CLOCK, |w| {
+            w.u64(clock);
+            w.u8(u8::from(safe));
+        });
+    }
     img.section(tag::VOL_SESSIONS, |w| v.sessions.marshal(w));
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
@@ -666,6 +680,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RESET,
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
+            tag::VOL_CLOCK,
             tag::VOL_SESSIONS,
         ],
     )?;
@@ -696,6 +711,15 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
     }
     finish(p)?;
+    let clock = match img.section(tag::VOL_CLOCK) {
+        Some(mut c) => {
+            let clock = c.read_u64().map_err(bad)?;
+            let safe = get_bool(&mut c)?;
+            finish(c)?;
+            Some((clock, safe))
+        }
+        None => None,
+    };
     let sessions = match img.section(tag::VOL_SESSIONS) {
         Some(mut s) => {
             let v = crate::session::Sessions::unmarshal(&mut s).map_err(EngineError::BadState)?;
@@ -715,6 +739,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         pcr_reconfig,
         time,
         alloc,
+        clock,
     })
 }
 

@@ -503,6 +503,14 @@ impl Tpm2 {
         self.rt.drtm_pre_startup = v.drtm_pre_startup;
         self.rt.pcr_reconfig = v.pcr_reconfig;
         self.sessions = v.sessions;
+        // libtpms VolatileState_Unmarshal restores `go` (the clock) from the volatile state:
+        // the clock goes on from where the TPM that wrote the image left it, never back.
+        if let Some((clock, safe)) = v.clock {
+            if clock > self.perm.clock {
+                self.perm.clock = clock;
+                self.perm.clock_safe = safe;
+            }
+        }
     }
 
     fn volatile(&self) -> Volatile {
@@ -517,6 +525,7 @@ impl Tpm2 {
             time: self.rt.time,
             alloc: self.perm.pcr_allocated,
             sessions: self.sessions.clone(),
+            clock: Some((self.perm.clock, self.perm.clock_safe)),
         }
     }
 
