@@ -55,6 +55,8 @@ const AES128_CFB: &[u8] = &[0x00, 0x06, 0x00, 0x80, 0x00, 0x43];
 /// A client-side session.
 #[derive(Clone)]
 struct Sess {
+    /// 0x0006 AES-128-CFB, 0x000A XOR(SHA-256), 0x0010 none.
+    sym: u16,
     handle: u32,
     nonce_tpm: Vec<u8>,
     nonce_caller: Vec<u8>,
@@ -88,9 +90,48 @@ fn session_key(auth: &[u8], nonce_tpm: &[u8], nonce_caller: &[u8]) -> Vec<u8> {
     hmac(HashAlg::Sha256, auth, &m).as_slice().to_vec()
 }
 
+/// The parameter cipher of Part 1 §21: AES-128-CFB with key || IV = KDFa(SHA-256, key,
+/// "CFB", nonceNewer, nonceOlder, 256), or the XOR mask KDFa(SHA-256, key, "XOR", nonceNewer,
+/// nonceOlder, 8 * len).
+fn param_cipher(sym: u16, key: &[u8], newer: &[u8], older: &[u8], data: &mut [u8], decrypt: bool) {
+    use tpm_crypto::sym::{AesKey, SymMode};
+    match sym {
+        0x000A => {
+            let mut mask = vec![0u8; data.len()];
+            tpm_crypto::kdf::kdfa(
+                HashAlg::Sha256,
+                key,
+                b"XOR",
+                newer,
+                older,
+                (data.len() * 8) as u32,
+                &mut mask,
+            );
+            for (d, m) in data.iter_mut().zip(mask) {
+                *d ^= m;
+            }
+        }
+        0x0006 => {
+            let mut ki = [0u8; 32];
+            tpm_crypto::kdf::kdfa(HashAlg::Sha256, key, b"CFB", newer, older, 256, &mut ki);
+            let aes = AesKey::new(&ki[..16]).unwrap();
+            let mut iv: [u8; 16] = ki[16..].try_into().unwrap();
+            if decrypt {
+                tpm_crypto::sym::decrypt(&aes, SymMode::Cfb, &mut iv, data).unwrap();
+            } else {
+                tpm_crypto::sym::encrypt(&aes, SymMode::Cfb, &mut iv, data).unwrap();
+            }
+        }
+        _ => {}
+    }
+}
+
 struct Run<'a> {
     t: &'a mut dyn Side,
     log: Vec<String>,
+    /// The authValue of the entity an encrypting/decrypting session authorizes (always part
+    /// of the parameter-encryption key, bound or not).
+    crypt_auth: Vec<u8>,
 }
 
 impl Run<'_> {
@@ -105,6 +146,7 @@ impl Run<'_> {
         self.note(step, format!("rc {:#x}", rc(&r)));
         if rc(&r) != 0 {
             return Sess {
+                sym: 0x10,
                 handle: 0x0200_003F,
                 nonce_tpm: Vec::new(),
                 nonce_caller: caller,
@@ -121,6 +163,7 @@ impl Run<'_> {
             session_key(bind_auth, &nonce_tpm, &caller)
         };
         Sess {
+            sym: u16::from_be_bytes([sym[0], sym[1]]),
             handle,
             nonce_tpm,
             nonce_caller: caller,
@@ -145,6 +188,20 @@ impl Run<'_> {
     ) -> u32 {
         // Fresh caller nonce each command.
         s.nonce_caller = digest(HashAlg::Sha256, &s.nonce_caller).as_slice()[..16].to_vec();
+        let mut params = params.to_vec();
+        if attrs & 0x20 != 0 && params.len() >= 2 {
+            let n = (u16::from_be_bytes([params[0], params[1]]) as usize).min(params.len() - 2);
+            let key = [&s.key[..], &self.crypt_auth].concat();
+            param_cipher(
+                s.sym,
+                &key,
+                &s.nonce_caller,
+                &s.nonce_tpm,
+                &mut params[2..2 + n],
+                false,
+            );
+        }
+        let params = &params[..];
         let mut cp = cc.to_be_bytes().to_vec();
         for h in handles {
             cp.extend_from_slice(&h.to_be_bytes());
@@ -208,6 +265,28 @@ impl Run<'_> {
                 ),
             );
         }
+        if attrs & 0x40 != 0 && rparams.len() >= 2 {
+            let mut plain = rparams.to_vec();
+            let n = (u16::from_be_bytes([plain[0], plain[1]]) as usize).min(plain.len() - 2);
+            let key = [&s.key[..], &self.crypt_auth].concat();
+            param_cipher(
+                s.sym,
+                &key,
+                &nonce,
+                &s.nonce_caller,
+                &mut plain[2..2 + n],
+                true,
+            );
+            if cc == CC_GET_RANDOM {
+                // Random bytes: only their count is comparable.
+                self.note(
+                    step,
+                    format!("decrypted response size {}", hexs(&plain[..2])),
+                );
+            } else {
+                self.note(step, format!("decrypted response {}", hexs(&plain)));
+            }
+        }
         s.nonce_tpm = nonce;
         code
     }
@@ -224,7 +303,11 @@ impl Run<'_> {
 }
 
 fn script(t: &mut dyn Side) -> Vec<String> {
-    let mut run = Run { t, log: Vec::new() };
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
     run.raw("startup", &c(0x144, &[0, 0]), true);
 
     // StartAuthSession failure modes.
@@ -578,6 +661,209 @@ fn script(t: &mut dyn Side) -> Vec<String> {
     run.log
 }
 
+const XOR_SHA256: &[u8] = &[0x00, 0x0A, 0x00, 0x0B];
+const CC_HASH: u32 = 0x17D;
+
+fn crypt_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let hash_params =
+        |data: &[u8]| [&b2(data)[..], &SHA256.to_be_bytes(), &RH_NULL.to_be_bytes()].concat();
+    let mut a = run.start("aes unbound", RH_NULL, &[], 0, AES128_CFB);
+    // A session that only decrypts and encrypts: no authValue in the key; an unbound,
+    // unsalted session has an empty key, which libtpms still uses.
+    run.hmac_cmd(
+        "hash aes dec+enc",
+        &mut a,
+        CC_HASH,
+        &[],
+        &hash_params(b"abc"),
+        b"",
+        0x61,
+        false,
+        &[b""],
+    );
+    run.hmac_cmd(
+        "hash aes enc",
+        &mut a,
+        CC_HASH,
+        &[],
+        &hash_params(b"abcd"),
+        b"",
+        0x41,
+        false,
+        &[b""],
+    );
+    run.hmac_cmd(
+        "get random aes enc",
+        &mut a,
+        CC_GET_RANDOM,
+        &[],
+        &8u16.to_be_bytes(),
+        b"",
+        0x41,
+        false,
+        &[],
+    );
+    run.raw(
+        "owner auth",
+        &cs(CC_CHANGE_AUTH, &[RH_OWNER], &pw(b""), &b2(b"own")),
+        false,
+    );
+    let mut b = run.start("aes bound owner", RH_OWNER, b"own", 0, AES128_CFB);
+    run.hmac_cmd(
+        "hash aes bound dec+enc",
+        &mut b,
+        CC_HASH,
+        &[],
+        &hash_params(&[7; 100]),
+        b"",
+        0x61,
+        false,
+        &[b""],
+    );
+    run.crypt_auth = b"own".to_vec();
+    run.hmac_cmd(
+        "change auth decrypt",
+        &mut b,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b"new owner"),
+        b"",
+        0x21,
+        false,
+        &[b""],
+    );
+    run.crypt_auth.clear();
+    run.raw(
+        "new owner auth works",
+        &cs(CC_CHANGE_AUTH, &[RH_OWNER], &pw(b"new owner"), &b2(b"")),
+        false,
+    );
+    let mut x = run.start("xor unbound", RH_NULL, &[], 0, XOR_SHA256);
+    run.hmac_cmd(
+        "hash xor dec+enc",
+        &mut x,
+        CC_HASH,
+        &[],
+        &hash_params(&[9; 70]),
+        b"",
+        0x61,
+        false,
+        &[b""],
+    );
+    run.hmac_cmd(
+        "pcr16 with xor decrypt",
+        &mut x,
+        CC_PCR_RESET,
+        &[16],
+        &[],
+        b"",
+        0x21,
+        false,
+        &[],
+    );
+    run.raw("flush xor", &c(CC_FLUSH, &x.handle.to_be_bytes()), false);
+    let mut n = run.start("null sym", RH_NULL, &[], 0, NULL_SYM);
+    run.hmac_cmd(
+        "decrypt with null sym",
+        &mut n,
+        CC_HASH,
+        &[],
+        &hash_params(b"a"),
+        b"",
+        0x21,
+        false,
+        &[],
+    );
+    run.hmac_cmd(
+        "encrypt with null sym",
+        &mut n,
+        CC_HASH,
+        &[],
+        &hash_params(b"a"),
+        b"",
+        0x41,
+        false,
+        &[],
+    );
+    // Size checks of the decrypted parameter (CVE-2023-1017/1018 shapes).
+    let auth_a = |s: &Sess| area(&[session(s.handle, &[3; 16], 0x21, &[])]);
+    let over = [&[0x00, 0x10][..], b"abc"].concat();
+    run.raw(
+        "tpm2b size beyond command",
+        &cs(CC_HASH, &[], &auth_a(&a), &over),
+        false,
+    );
+    let exact = [&[0x00, 0x03][..], b"abc"].concat();
+    run.raw(
+        "tpm2b size to the end",
+        &cs(CC_HASH, &[], &auth_a(&a), &exact),
+        false,
+    );
+    run.raw(
+        "one byte of parameters",
+        &cs(CC_HASH, &[], &auth_a(&a), &[0x00]),
+        false,
+    );
+    run.raw("no parameters", &cs(CC_HASH, &[], &auth_a(&a), &[]), false);
+    let two = area(&[
+        session(a.handle, &[3; 16], 0x21, &[]),
+        session(b.handle, &[3; 16], 0x21, &[]),
+    ]);
+    run.raw(
+        "two decrypt sessions",
+        &cs(CC_HASH, &[], &two, &hash_params(b"a")),
+        false,
+    );
+    let two_enc = area(&[
+        session(a.handle, &[3; 16], 0x41, &[]),
+        session(b.handle, &[3; 16], 0x41, &[]),
+    ]);
+    run.raw(
+        "two encrypt sessions",
+        &cs(CC_HASH, &[], &two_enc, &hash_params(b"a")),
+        false,
+    );
+    run.raw(
+        "encrypt on pcr reset",
+        &cs(
+            CC_PCR_RESET,
+            &[16],
+            &area(&[session(a.handle, &[3; 16], 0x41, &[])]),
+            &[],
+        ),
+        false,
+    );
+    run.log
+}
+
+#[test]
+fn parameter_encryption_matches_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut sw = Swtpm::start("crypt");
+    let theirs = crypt_script(&mut sw);
+    let mut ours = Ours::new();
+    let mine = crypt_script(&mut ours);
+    if std::env::var_os("SESSIONS_LOG").is_some() {
+        eprintln!("{theirs:#?}");
+    }
+    let mut diffs = Vec::new();
+    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
+        if a != b && !a.starts_with("startup") {
+            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
+        }
+    }
+    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
 #[test]
 fn sessions_match_libtpms() {
     if !swtpm_present() {
@@ -627,7 +913,11 @@ fn assert_policy(run: &mut Run<'_>, step: &str, cc: u32, h: u32, params: &[u8]) 
 }
 
 fn policy_script(t: &mut dyn Side) -> Vec<String> {
-    let mut run = Run { t, log: Vec::new() };
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let sel = pcr_sel(&[
         (SHA256, &[0x07, 0, 0]),

@@ -8,9 +8,14 @@
 //! use-time checks of a policy session (digest, command code, cpHash/nameHash, locality, PCR
 //! counter, timeout) and dictionary-attack accounting on a failed HMAC.
 //!
-//! What it is not (yet): parameter encryption (a session with decrypt or encrypt set is
-//! refused with TPM_RC_ATTRIBUTES for its session number), audit sessions (likewise refused),
-//! and physical presence (never required by the commands implemented).
+//! Parameter encryption (Part 1 §21; libtpms `CryptParameterDecryption`/`Encryption`): the
+//! first parameter of a command whose TPMA_CC-side attributes say DECRYPT_2 (response:
+//! ENCRYPT_2), a TPM2B with a 2-byte size, is AES-CFB (key and IV from KDFa(sessionAlg,
+//! sessionKey || authValue, "CFB", nonceNewer, nonceOlder)) or XOR (KDFa "XOR" mask)
+//! protected, with the size checks libtpms got for CVE-2023-1017/1018.
+//!
+//! What it is not (yet): audit sessions (a session with audit set is refused with
+//! TPM_RC_ATTRIBUTES for its session number) and physical presence (never asserted).
 
 use tpm_crypto::hash::{HashAlg, Hasher};
 use tpm_crypto::hmac::HmacState;
@@ -55,12 +60,65 @@ impl CmdSession {
     }
 }
 
+/// Commands whose first parameter is a TPM2B that a decrypt session may protect (libtpms
+/// `CommandAttributeData.h` DECRYPT_2; no TPM 2.0 command has DECRYPT_4).
+const DECRYPT_2: &[u32] = &[
+    0x129, 0x12A, 0x12C, 0x12E, 0x12F, 0x131, 0x133, 0x136, 0x137, 0x13B, 0x13C, 0x13E, 0x141,
+    0x146, 0x147, 0x148, 0x149, 0x14A, 0x14B, 0x14C, 0x14D, 0x150, 0x151, 0x152, 0x153, 0x154,
+    0x156, 0x157, 0x158, 0x159, 0x15C, 0x15D, 0x160, 0x167, 0x168, 0x16A, 0x16D, 0x16E, 0x170,
+    0x172, 0x174, 0x176, 0x177, 0x17D, 0x17F, 0x183, 0x184, 0x185, 0x186, 0x188, 0x18B, 0x18D,
+    0x190, 0x191, 0x193, 0x197, 0x199, 0x19A,
+];
+
+/// Commands whose first response parameter is a TPM2B that an encrypt session may protect
+/// (libtpms ENCRYPT_2).
+const ENCRYPT_2: &[u32] = &[
+    0x131, 0x133, 0x13E, 0x147, 0x148, 0x14A, 0x14B, 0x14C, 0x14D, 0x14E, 0x150, 0x151, 0x152,
+    0x153, 0x154, 0x156, 0x157, 0x158, 0x159, 0x15E, 0x160, 0x163, 0x164, 0x167, 0x168, 0x169,
+    0x173, 0x174, 0x176, 0x179, 0x17B, 0x17C, 0x17D, 0x184, 0x189, 0x18B, 0x18D, 0x18E, 0x191,
+    0x193, 0x197, 0x199, 0x19A,
+];
+
+/// DecryptSize(cc) != 0.
+pub(crate) fn decrypt_allowed(cc: TpmCc) -> bool {
+    DECRYPT_2.contains(&cc.0)
+}
+
+/// EncryptSize(cc) != 0.
+pub(crate) fn encrypt_allowed(cc: TpmCc) -> bool {
+    ENCRYPT_2.contains(&cc.0)
+}
+
+/// Which sessions of the command decrypt and encrypt (s_decryptSessionIndex,
+/// s_encryptSessionIndex).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CryptIdx {
+    pub decrypt: Option<usize>,
+    pub encrypt: Option<usize>,
+}
+
+impl CryptIdx {
+    pub fn of(sessions: &[CmdSession]) -> CryptIdx {
+        CryptIdx {
+            decrypt: sessions
+                .iter()
+                .position(|s| !s.is_pw() && s.attributes.contains(TpmaSession::DECRYPT)),
+            encrypt: sessions
+                .iter()
+                .position(|s| !s.is_pw() && s.attributes.contains(TpmaSession::ENCRYPT)),
+        }
+    }
+}
+
 /// What the HMACs cover of the command.
 pub(crate) struct CmdView<'a> {
     pub cc: TpmCc,
     pub handles: &'a [TpmHandle],
     pub params: &'a [u8],
     pub locality: u8,
+    pub crypt: CryptIdx,
+    /// The nonceTPM of each session (for the extra nonces of session 1's HMAC).
+    pub nonces: [Option<&'a [u8]>; 3],
 }
 
 impl Tpm2 {
@@ -85,6 +143,7 @@ impl Tpm2 {
         s: &CmdSession,
         earlier: &[CmdSession],
         i: usize,
+        cc: TpmCc,
     ) -> Result<(), TpmRc> {
         let n = u8::try_from(i + 1).unwrap_or(u8::MAX);
         if s.is_pw() {
@@ -103,9 +162,31 @@ impl Tpm2 {
         if earlier.iter().any(|e| e.handle == s.handle) {
             return Err(TpmRc::HANDLE.session(n));
         }
-        let unsupported = TpmaSession::DECRYPT | TpmaSession::ENCRYPT | TpmaSession::AUDIT;
-        if s.attributes.intersects(unsupported) {
-            // Parameter encryption and audit are not implemented yet.
+        let no_sym = sess.symmetric.alg == 0x0010;
+        let earlier_has = |a: TpmaSession| {
+            earlier
+                .iter()
+                .any(|e| !e.is_pw() && e.attributes.contains(a))
+        };
+        if s.attributes.contains(TpmaSession::DECRYPT) {
+            if !decrypt_allowed(cc) || earlier_has(TpmaSession::DECRYPT) {
+                return Err(TpmRc::ATTRIBUTES.session(n));
+            }
+            if no_sym {
+                return Err(TpmRc::SYMMETRIC.session(n));
+            }
+        }
+        if s.attributes.contains(TpmaSession::ENCRYPT) {
+            if !encrypt_allowed(cc) || earlier_has(TpmaSession::ENCRYPT) {
+                return Err(TpmRc::ATTRIBUTES.session(n));
+            }
+            if no_sym {
+                return Err(TpmRc::SYMMETRIC.session(n));
+            }
+        }
+        if s.attributes.contains(TpmaSession::AUDIT) {
+            // Audit sessions are not implemented yet (a policy session may never audit:
+            // TPM_RC_ATTRIBUTES there too, as libtpms).
             return Err(TpmRc::ATTRIBUTES.session(n));
         }
         Ok(())
@@ -161,8 +242,9 @@ impl Tpm2 {
         k
     }
 
-    /// ComputeCommandHMAC (no extra decrypt/encrypt nonces: those sessions are refused).
-    fn command_hmac(&self, s: &CmdSession, v: &CmdView<'_>) -> Vec<u8> {
+    /// ComputeCommandHMAC: session 1, when it authorizes, also covers the nonceTPM of a
+    /// separate decrypt session and of a separate encrypt session (Part 1 §19.6.5).
+    fn command_hmac(&self, s: &CmdSession, i: usize, v: &CmdView<'_>) -> Vec<u8> {
         let Some(sess) = self.sessions.get(TpmHandle(s.handle)) else {
             return Vec::new();
         };
@@ -175,13 +257,30 @@ impl Tpm2 {
         m.update(&cp);
         m.update(&s.nonce_caller);
         m.update(&sess.nonce_tpm);
+        if i == 0 && s.associated.is_some() {
+            if let Some(d) = v.crypt.decrypt.filter(|d| *d != i) {
+                m.update(v.nonces.get(d).copied().flatten().unwrap_or(&[]));
+            }
+            if let Some(e) = v
+                .crypt
+                .encrypt
+                .filter(|e| *e != i && Some(*e) != v.crypt.decrypt)
+            {
+                m.update(v.nonces.get(e).copied().flatten().unwrap_or(&[]));
+            }
+        }
         m.update(&[s.attributes.bits()]);
         m.finalize().as_slice().to_vec()
     }
 
     /// CheckSessionHMAC.
-    fn check_session_hmac(&mut self, s: &CmdSession, v: &CmdView<'_>) -> Result<(), TpmRc> {
-        let want = self.command_hmac(s, v);
+    fn check_session_hmac(
+        &mut self,
+        s: &CmdSession,
+        i: usize,
+        v: &CmdView<'_>,
+    ) -> Result<(), TpmRc> {
+        let want = self.command_hmac(s, i, v);
         if want.len() == s.hmac.len() && tpm_crypto::secret::ct_eq(&want, &s.hmac) {
             Ok(())
         } else {
@@ -350,7 +449,7 @@ impl Tpm2 {
                 return Err(TpmRc::ATTRIBUTES.session(n));
             }
             s.include_auth = false;
-            return self.check_session_hmac(s, v).map_err(|rc| rc.session(n));
+            return self.check_session_hmac(s, i, v).map_err(|rc| rc.session(n));
         };
         // CheckAuthSession.
         s.include_auth = if kind.is_policy() {
@@ -390,7 +489,7 @@ impl Tpm2 {
             let rc = self.increment_lockout_session(s);
             return Err(rc.session(n));
         }
-        self.check_session_hmac(s, v).map_err(|rc| rc.session(n))
+        self.check_session_hmac(s, i, v).map_err(|rc| rc.session(n))
     }
 
     /// BuildResponseSession for HMAC and policy sessions: new nonceTPM for every session,
@@ -401,7 +500,7 @@ impl Tpm2 {
         &mut self,
         sessions: &[CmdSession],
         cc: TpmCc,
-        rparams: &[u8],
+        rparams: &mut [u8],
         out: &mut Vec<u8>,
     ) -> Result<(), TpmRc> {
         // UpdateAllNonceTPM.
@@ -416,6 +515,13 @@ impl Tpm2 {
                 x.nonce_tpm = nonce;
             }
         }
+        // Encrypt the first response parameter with the new nonceTPM.
+        if let Some(e) = CryptIdx::of(sessions).encrypt {
+            if let Some(s) = sessions.get(e) {
+                self.param_crypt(s, rparams, false)?;
+            }
+        }
+        let rparams: &[u8] = rparams;
         for s in sessions {
             if s.is_pw() {
                 let attrs = s.attributes | TpmaSession::CONTINUE_SESSION;
@@ -471,6 +577,88 @@ impl Tpm2 {
             }
         }
         Ok(())
+    }
+}
+
+impl Tpm2 {
+    /// CryptParameterDecryption (`decrypt`) or CryptParameterEncryption of the TPM2B at the
+    /// start of `params` with session `s`: key material sessionKey || authValue of the
+    /// session's entity; CFB with KDFa(..., "CFB", nonceNewer, nonceOlder) key and IV, or the
+    /// XOR mask KDFa(..., "XOR", nonceNewer, nonceOlder). Command direction: nonceNewer is
+    /// nonceCaller; response: nonceTPM.
+    ///
+    /// # Errors
+    /// TPM_RC_INSUFFICIENT when there is no room for the size, TPM_RC_SIZE when the size
+    /// exceeds the parameter area (CVE-2023-1017/1018: libtpms 0.9.6, and Debian's 0.9.2).
+    pub(crate) fn param_crypt(
+        &self,
+        s: &CmdSession,
+        params: &mut [u8],
+        decrypt: bool,
+    ) -> Result<(), TpmRc> {
+        let sess = self
+            .sessions
+            .get(TpmHandle(s.handle))
+            .ok_or(TpmRc::FAILURE)?;
+        let (head, rest) = params
+            .split_first_chunk_mut::<2>()
+            .ok_or(TpmRc::INSUFFICIENT)?;
+        let size = usize::from(u16::from_be_bytes(*head));
+        let data = rest.get_mut(..size).ok_or(TpmRc::SIZE)?;
+        let mut key = zeroize::Zeroizing::new(sess.session_key.as_bytes().to_vec());
+        if let Some(a) = s.associated.and_then(|h| self.entity_auth(h)) {
+            key.extend_from_slice(a.as_slice());
+        }
+        let (newer, older): (&[u8], &[u8]) = if decrypt {
+            (&s.nonce_caller, &sess.nonce_tpm)
+        } else {
+            (&sess.nonce_tpm, &s.nonce_caller)
+        };
+        param_cipher(
+            sess.auth_hash,
+            sess.symmetric,
+            &key,
+            newer,
+            older,
+            data,
+            decrypt,
+        )
+    }
+}
+
+/// The parameter cipher itself (Part 1 §21.2, §21.3), shared with the KATs.
+pub(crate) fn param_cipher(
+    hash: HashAlg,
+    sym: crate::session::SymDef,
+    key: &[u8],
+    newer: &[u8],
+    older: &[u8],
+    data: &mut [u8],
+    decrypt: bool,
+) -> Result<(), TpmRc> {
+    use tpm_crypto::sym::{AesKey, SymMode, decrypt as cfb_dec, encrypt as cfb_enc};
+    match sym.alg {
+        0x000A => {
+            tpm_crypto::sym::xor_obfuscate(hash, key, newer, older, data).map_err(|_| TpmRc::SIZE)
+        }
+        0x0006 => {
+            let kbytes = usize::from(sym.key_bits / 8);
+            let mut ki = zeroize::Zeroizing::new(vec![0u8; kbytes + 16]);
+            let bits = u32::from(sym.key_bits) + 128;
+            tpm_crypto::kdf::kdfa(hash, key, b"CFB", newer, older, bits, &mut ki);
+            let aes = AesKey::new(ki.get(..kbytes).unwrap_or(&[])).map_err(|_| TpmRc::FAILURE)?;
+            let mut iv = [0u8; 16];
+            iv.copy_from_slice(ki.get(kbytes..).unwrap_or(&[0; 16]));
+            let r = if decrypt {
+                cfb_dec(&aes, SymMode::Cfb, &mut iv, data)
+            } else {
+                cfb_enc(&aes, SymMode::Cfb, &mut iv, data)
+            };
+            r.map_err(|_| TpmRc::FAILURE)
+        }
+        // Camellia is accepted by StartAuthSession but not supported for parameter
+        // encryption here.
+        _ => Err(TpmRc::SYMMETRIC),
     }
 }
 

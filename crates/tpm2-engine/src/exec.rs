@@ -12,7 +12,7 @@
 use tpm_wire::{Marshal, Profile, Reader, Unmarshal, Writer};
 use tpm2_types::{TpmCc, TpmHandle, TpmRc, TpmSt, TpmaSession, hc};
 
-use crate::auth::{CmdSession as Session, CmdView};
+use crate::auth::{CmdSession as Session, CmdView, CryptIdx};
 use crate::state::AuthValue;
 use crate::table::{self, AuthRole, CommandDef};
 use crate::tpm::Tpm2;
@@ -180,6 +180,7 @@ impl Tpm2 {
         // Authorization area.
         // At most three sessions: kept on the stack, no allocation per command.
         let mut slots: [Session; MAX_SESSIONS] = Default::default();
+        let mut decrypted: Option<Vec<u8>> = None;
         let mut count = 0usize;
         if tag == TpmSt::SESSIONS {
             let auth_size = r.read_u32().map_err(TpmRc::from)?;
@@ -197,24 +198,39 @@ impl Tpm2 {
                     return Err(number(TpmRc::SIZE, Kind::Session, i));
                 }
                 let s = parse_session(&mut a, &profile, i)?;
-                self.retrieve_check(&s, slots.get(..i).unwrap_or(&[]), i)?;
+                self.retrieve_check(&s, slots.get(..i).unwrap_or(&[]), i, cc)?;
                 if let Some(slot) = slots.get_mut(i) {
                     *slot = s;
                 }
                 count += 1;
             }
+            let sessions = slots.get_mut(..count).unwrap_or(&mut []);
+            let crypt = CryptIdx::of(sessions);
+            let nonce_store: [Vec<u8>; MAX_SESSIONS] = core::array::from_fn(|i| {
+                sessions
+                    .get(i)
+                    .and_then(|s| self.sessions.get(TpmHandle(s.handle)))
+                    .map(|x| x.nonce_tpm.clone())
+                    .unwrap_or_default()
+            });
             let view = CmdView {
                 cc,
                 handles: handles.get(..def.handles.len()).unwrap_or(&[]),
                 params: r.peek_rest(),
                 locality,
+                crypt,
+                nonces: core::array::from_fn(|i| nonce_store.get(i).map(Vec::as_slice)),
             };
-            self.check_sessions(
-                def,
-                &handles,
-                slots.get_mut(..count).unwrap_or(&mut []),
-                &view,
-            )?;
+            self.check_sessions(def, &handles, sessions, &view)?;
+            // Decrypting the first parameter is the last step of session processing.
+            if let Some(d) = crypt.decrypt {
+                let mut plain = r.peek_rest().to_vec();
+                if let Some(s) = sessions.get(d) {
+                    self.param_crypt(s, &mut plain, true)
+                        .map_err(|rc| number(rc, Kind::Session, d))?;
+                }
+                decrypted = Some(plain);
+            }
         } else {
             // CheckAuthNoSession: a handle that needs authorization needs a session.
             if def.handles.iter().any(|h| h.auth != AuthRole::None) {
@@ -223,10 +239,14 @@ impl Tpm2 {
         }
 
         // Parameters and the handler.
+        let params = match decrypted.as_deref() {
+            Some(p) => Reader::new(p),
+            None => r,
+        };
         let mut ctx = Ctx {
             locality,
             handles,
-            params: r,
+            params,
             pnum: 0,
             out: core::mem::take(scratch),
             rhandle: None,
@@ -239,7 +259,7 @@ impl Tpm2 {
         let sessions = slots.get(..count).unwrap_or(&[]);
         let mut auth_area = Vec::new();
         if tag == TpmSt::SESSIONS {
-            self.respond_sessions(sessions, cc, scratch, &mut auth_area)?;
+            self.respond_sessions(sessions, cc, scratch.as_mut_slice(), &mut auth_area)?;
         }
         // Response: header, handle, [parameterSize], parameters, [sessions].
         let mut body_len = scratch.len();
