@@ -3,7 +3,6 @@
 //! (PCR values, digests, events, self-test results, fixed properties), and the same shape
 //! where it is not (random bytes, clock). Lists of implemented algorithms and commands are
 //! checked as subsets of libtpms's with what is missing named in the allowlist below.
-//! (tpm2_pcrevent is not here yet: it starts an HMAC session, which this build lacks.)
 
 mod common;
 
@@ -164,7 +163,9 @@ fn tpm2_tools_see_the_same_tpm() {
         "tpm2_pcrextend",
         &["16:sha256=0000000000000000000000000000000000000000000000000000000000000001"],
     );
-    // tpm2_pcrevent opens an HMAC session (TPM2_StartAuthSession): with sessions (issue 7).
+    // tpm2_pcrevent: TPM2_PCR_Event authorized through an HMAC session that the ESAPI starts,
+    // uses and flushes (StartAuthSession, command and response HMACs, FlushContext).
+    same("tpm2_pcrevent", &["16", data]);
     same("tpm2_pcrread", &["sha256:16+sha384:16"]);
     let h = same("tpm2_hash", &["-g", "sha256", "--hex", data]);
     assert_eq!(h.trim().len(), 64);
