@@ -829,6 +829,60 @@ fn crypt_script(t: &mut dyn Side) -> Vec<String> {
         &cs(CC_HASH, &[], &two_enc, &hash_params(b"a")),
         false,
     );
+    // Two sessions: session 1 (HMAC, authorizes the owner) covers the nonceTPM of session 2,
+    // which decrypts the new authValue (Part 1 §19.6.5); a session that authorizes nothing
+    // uses no authValue, neither in its HMAC nor in its parameter key.
+    run.raw("flush b", &c(CC_FLUSH, &b.handle.to_be_bytes()), false);
+    run.raw("flush n", &c(CC_FLUSH, &n.handle.to_be_bytes()), false);
+    let mut h1 = run.start("auth session", RH_NULL, &[], 0, NULL_SYM);
+    let mut d2 = run.start("decrypt session", RH_NULL, &[], 0, AES128_CFB);
+    for (step, include_extra) in [
+        ("extra nonce omitted", false),
+        ("extra nonce included", true),
+    ] {
+        h1.nonce_caller = vec![0x21; 16];
+        d2.nonce_caller = vec![0x22; 16];
+        let mut params = b2(b"two sessions");
+        param_cipher(
+            d2.sym,
+            &d2.key,
+            &d2.nonce_caller,
+            &d2.nonce_tpm,
+            &mut params[2..],
+            false,
+        );
+        let cp = digest(
+            HashAlg::Sha256,
+            &[
+                &CC_CHANGE_AUTH.to_be_bytes()[..],
+                &RH_OWNER.to_be_bytes(),
+                &params,
+            ]
+            .concat(),
+        );
+        let mut m = [cp.as_slice(), &h1.nonce_caller, &h1.nonce_tpm].concat();
+        if include_extra {
+            m.extend_from_slice(&d2.nonce_tpm);
+        }
+        m.push(0x01);
+        // Unbound session, owner authValue reset to "" above: the HMAC key is empty, but a
+        // presented HMAC is still checked (computed with the empty key).
+        let mac = hmac(HashAlg::Sha256, b"", &m).as_slice().to_vec();
+        let a = area(&[
+            session(h1.handle, &h1.nonce_caller, 0x01, &mac),
+            session(d2.handle, &d2.nonce_caller, 0x21, &[]),
+        ]);
+        let r = run.raw(step, &cs(CC_CHANGE_AUTH, &[RH_OWNER], &a, &params), false);
+        if rc(&r) == 0 {
+            h1.nonce_tpm = r[16..48].to_vec();
+            d2.nonce_tpm = r[53..85].to_vec();
+        }
+    }
+    run.raw(
+        "owner auth is the decrypted value",
+        &cs(CC_CHANGE_AUTH, &[RH_OWNER], &pw(b"two sessions"), &b2(b"")),
+        false,
+    );
     run.raw(
         "encrypt on pcr reset",
         &cs(
