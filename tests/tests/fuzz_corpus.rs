@@ -15,6 +15,7 @@ const TARGETS: &[&str] = &[
     "tpm2_execute",
     "state_load",
     "ctrl_frame",
+    "cli_args",
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -73,6 +74,11 @@ fn corpus_state_load() {
 #[test]
 fn corpus_ctrl_frame() {
     replay(TARGETS[4], swtpm_protocol::fuzzing::ctrl_stream);
+}
+
+#[test]
+fn corpus_cli_args() {
+    replay(TARGETS[5], ferrotpm::fuzzing::cli_args);
 }
 
 /// Every target of `fuzz/Cargo.toml` is replayed here.

@@ -54,6 +54,10 @@ pub struct Core {
     allow_set_locality: bool,
     auto_shutdown: bool,
     last_was_shutdown: bool,
+    /// A state write failed (disk full, I/O error): like libtpms after a failed NvCommit the
+    /// TPM is in failure mode, answers TPM_RC_FAILURE and writes nothing more until CMD_INIT
+    /// reloads the last durable state.
+    nv_failed: bool,
     buffer_size: u32,
     /// Kinds given by CMD_SET_STATEBLOB and not yet consumed by INIT (they beat the files).
     cached: [bool; 3],
@@ -187,6 +191,7 @@ impl Core {
             pending_fd: None,
             adopted_data_fd: None,
             fatal: None,
+            nv_failed: false,
             log,
         }
     }
@@ -234,13 +239,24 @@ impl Core {
         Ok(())
     }
 
+    /// Persist what the engine marked dirty. On failure the change is not acknowledged, the
+    /// unwritten state is dropped (never written later), and the TPM enters failure mode as
+    /// libtpms does when NvCommit fails (ExecCommand: FAIL(FATAL_ERROR_INTERNAL)); the process
+    /// keeps serving, and CMD_INIT (a VM reset) brings back the last durable state.
     fn persist_or_fatal(&mut self) -> bool {
+        if self.nv_failed {
+            while self.engine.take_dirty().is_some() {}
+            return false;
+        }
         match self.persist_dirty() {
             Ok(()) => true,
             Err(e) => {
-                let msg = format!("Could not write the TPM state: {e}");
-                self.log.error(&msg);
-                self.fatal = Some(msg);
+                self.log.error(&format!(
+                    "Could not write the TPM state: {e}; the TPM is in failure mode until the \
+                     next CMD_INIT, which reloads the last state written"
+                ));
+                self.nv_failed = true;
+                while self.engine.take_dirty().is_some() {}
                 false
             }
         }
@@ -270,9 +286,28 @@ impl Core {
         self.persist_or_fatal();
     }
 
+    /// True while the state is released to a migration destination (locking on, lock not
+    /// held while the TPM runs: only after GET_STATEBLOB(savestate)).
+    fn handed_over(&self) -> bool {
+        self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked())
+    }
+
     /// Power off after the auto shutdown (CMD_STOP, CMD_SHUTDOWN, INIT on a running TPM,
     /// process exit).
+    ///
+    /// Not after an outgoing migration: once the savestate blob was handed out and the
+    /// storage lock released (and not re-taken by LOCK_STORAGE or a TPM command), the state
+    /// belongs to the migration destination, so neither the automatic TPM2_Shutdown nor any
+    /// write happens. (swtpm still sends it and writes the shared state without the lock;
+    /// an open point in swtpm, not followed here.)
     pub fn power_off(&mut self) {
+        if self.nv_failed || (self.engine.is_running() && self.handed_over()) {
+            // nv_failed: nothing of the running TPM may reach the disk any more;
+            // handed_over: the state belongs to the migration destination.
+            self.engine.shutdown();
+            while self.engine.take_dirty().is_some() {}
+            return;
+        }
         if self.engine.is_running() {
             self.maybe_auto_shutdown();
             self.engine.shutdown();
@@ -289,6 +324,8 @@ impl Core {
     /// TPM), or the engine refused it.
     pub fn start(&mut self, delete_volatile: bool) -> Result<(), Error> {
         self.power_off();
+        // The state is reloaded from storage below: failure mode ends here.
+        self.nv_failed = false;
         if self.store.is_none() {
             return Err(Error::Config("Missing backend URI".into()));
         }
@@ -375,6 +412,9 @@ impl Core {
         }
         if !self.engine.is_running() {
             return frame.response(&fatal_error_response(Family::Tpm2));
+        }
+        if self.nv_failed {
+            return frame.response(&error_response(TPM_RC_FAILURE));
         }
         // Lazy re-lock (after a savestate blob was read); failure ends the process.
         if self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked()) {
@@ -659,6 +699,26 @@ impl ControlHandler for Core {
             parts.push(format!(
                 "\"TPMAttributes\":{{\"manufacturer\":\"id:00001014\",\"version\":\"id:{:08X}\",\"model\":\"swtpm\"}}",
                 tpm2_engine::properties::FIRMWARE_V1
+            ));
+        }
+        if flags & info::TPMFEATURES != 0 {
+            // libtpms 0.9 TPM2_GetInfo: the RSA and Camellia key sizes the TPM supports
+            // (swtpm_setup reads RSAKeySizes). No Camellia here: an empty list.
+            let profile = tpm2_engine::algorithms::PROFILE;
+            let rsa: Vec<String> = [1024u16, 2048, 3072, 4096]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0001) && profile.key_size_enabled(0x0001, b))
+                .map(|b| b.to_string())
+                .collect();
+            let camellia: Vec<String> = [128u16, 192, 256]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0026) && profile.key_size_enabled(0x0026, b))
+                .map(|b| b.to_string())
+                .collect();
+            parts.push(format!(
+                "\"TPMFeatures\":{{\"RSAKeySizes\":[{}],\"CamelliaKeySizes\":[{}]}}",
+                rsa.join(","),
+                camellia.join(",")
             ));
         }
         Some(format!("{{{}}}", parts.join(",")))

@@ -325,6 +325,10 @@ mod tag {
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
     pub const VOL_PCRS: u16 = CRITICAL | 0x0013;
+    /// Clock of the running TPM (libtpms keeps `go`, the orderly data with the clock, in
+    /// its volatile state). Not critical: an older build ignores it and resumes with the
+    /// permanent image's clock.
+    pub const VOL_CLOCK: u16 = 0x0014;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -616,6 +620,10 @@ pub struct Volatile {
     /// The PCR allocation the running TPM used (and `pcrs` holds); it can differ from the
     /// permanent image's after a TPM2_PCR_Allocate, which takes effect only at power-on.
     pub alloc: Allocation,
+    /// Clock and clockSafe when the image was taken (None in images of older builds). The
+    /// permanent image's clock lags: libtpms writes it to NV only when it crosses an update
+    /// interval, so a TPM resumed elsewhere (migration) takes the clock from here.
+    pub clock: Option<(u64, bool)>,
 }
 
 /// The volatile image.
@@ -632,6 +640,12 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         w.u64(v.time);
         put_allocation(w, alloc);
     });
+    if let Some((clock, safe)) = v.clock {
+        img.section(tag::VOL_CLOCK, |w| {
+            w.u64(clock);
+            w.u8(u8::from(safe));
+        });
+    }
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
             for pcr in 0..PCR_COUNT {
@@ -661,6 +675,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RESET,
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
+            tag::VOL_CLOCK,
         ],
     )?;
     let mut c = img.required(tag::VOL_CLEAR)?;
@@ -690,6 +705,15 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
     }
     finish(p)?;
+    let clock = match img.section(tag::VOL_CLOCK) {
+        Some(mut c) => {
+            let clock = c.read_u64().map_err(bad)?;
+            let safe = get_bool(&mut c)?;
+            finish(c)?;
+            Some((clock, safe))
+        }
+        None => None,
+    };
     Ok(Volatile {
         clear,
         reset,
@@ -700,6 +724,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         pcr_reconfig,
         time,
         alloc,
+        clock,
     })
 }
 

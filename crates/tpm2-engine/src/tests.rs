@@ -477,3 +477,29 @@ fn volatile_image_after_pcr_allocate_keeps_running_banks() {
     let again = u.state(StateKind::Permanent);
     assert_eq!(&again[..], &perm[..]);
 }
+
+#[test]
+fn hash_ticket_is_hmac_sha512_over_tag_alg_and_digest() {
+    // libtpms Ticket.c TicketComputeHashCheck: CONTEXT_INTEGRITY_HASH_ALG (SHA-512) keyed
+    // with the hierarchy proof, over TPM_ST_HASHCHECK || hashAlg || digest, whatever the
+    // algorithm of the digest (the diff_fuzz test found a SHA-1-sized ticket here).
+    let mut t = started();
+    let body = [
+        &[0u8, 3][..],
+        b"abc",
+        &0x0004u16.to_be_bytes(),
+        &0x4000_0001u32.to_be_bytes(),
+    ]
+    .concat();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17D, &body));
+    assert_eq!(rc(&r), 0);
+    let d = digest(HashAlg::Sha1, b"abc");
+    assert_eq!(&r[10..12], &[0, 20]);
+    assert_eq!(&r[12..32], d.as_slice());
+    // tag, hierarchy, TPM2B digest of 64 bytes
+    assert_eq!(&r[32..40], &[0x80, 0x24, 0x40, 0, 0, 1, 0, 64]);
+    let mut h = tpm_crypto::hmac::HmacState::new(HashAlg::Sha512, &t.perm.sh_proof[..]);
+    h.update(&[0x80, 0x24, 0x00, 0x04]);
+    h.update(d.as_slice());
+    assert_eq!(&r[40..104], h.finalize().as_slice());
+}

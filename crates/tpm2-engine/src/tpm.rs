@@ -487,6 +487,14 @@ impl Tpm2 {
         self.rt.startup_locality3 = v.startup_locality3;
         self.rt.drtm_pre_startup = v.drtm_pre_startup;
         self.rt.pcr_reconfig = v.pcr_reconfig;
+        // libtpms VolatileState_Unmarshal restores `go` (the clock) from the volatile state:
+        // the clock goes on from where the TPM that wrote the image left it, never back.
+        if let Some((clock, safe)) = v.clock {
+            if clock > self.perm.clock {
+                self.perm.clock = clock;
+                self.perm.clock_safe = safe;
+            }
+        }
     }
 
     fn volatile(&self) -> Volatile {
@@ -500,6 +508,7 @@ impl Tpm2 {
             pcr_reconfig: self.rt.pcr_reconfig,
             time: self.rt.time,
             alloc: self.perm.pcr_allocated,
+            clock: Some((self.perm.clock, self.perm.clock_safe)),
         }
     }
 

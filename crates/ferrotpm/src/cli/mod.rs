@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use getopt::{HasArg, LongOpt, ShortOpt, getopt_long};
 use subopts::{SubOpts, Ty};
 
+pub use crate::sys::seccomp::SeccompAction;
+
 /// Package version printed by `--version` and `--print-capabilities`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -249,6 +251,12 @@ pub struct Options {
     pub migration_key: Option<String>,
     /// `--print-states`.
     pub print_states: bool,
+    /// `-r`/`--runas`: user name or number to switch to at start-up.
+    pub runas: Option<String>,
+    /// `-R`/`--chroot`: directory to chroot into at start-up.
+    pub chroot: Option<PathBuf>,
+    /// `--seccomp action=` (swtpm's default without the option: kill).
+    pub seccomp: SeccompAction,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -374,22 +382,12 @@ const CHARDEV_SHORT: &[ShortOpt<Opt>] = &[
 
 /// Options swtpm has and this build refuses (named in the error), with the reason.
 pub const NOT_SUPPORTED: &[(&str, &str)] = &[
-    (
-        "--runas",
-        "drop privileges before starting (libvirt starts swtpm as the right user)",
-    ),
-    ("--chroot", "chroot at start-up"),
-    ("--seccomp", "a seccomp filter"),
     ("--migration", "shared-storage migration flags"),
     ("--vtpm-proxy", "the kernel vTPM proxy device"),
     ("--profile", "libtpms TPM 2 profiles"),
     ("--print-profiles", "libtpms TPM 2 profiles"),
     ("--print-info", "TPMLIB_GetInfo output"),
     ("--pcap", "pcapng capture"),
-    (
-        "--daemon",
-        "daemonizing (start it in the background instead)",
-    ),
 ];
 
 fn refuse(name: &str) -> CliError {
@@ -461,9 +459,9 @@ pub fn parse(
             Opt::Flags => raw.flags = Some(arg),
             Opt::Key => raw.key = Some(arg),
             Opt::MigrationKey => raw.migration_key = Some(arg),
-            Opt::Runas => raw.refused.push("--runas"),
-            Opt::Chroot => raw.refused.push("--chroot"),
-            Opt::Seccomp => raw.refused.push("--seccomp"),
+            Opt::Runas => raw.runas = Some(arg),
+            Opt::Chroot => raw.chroot = Some(arg),
+            Opt::Seccomp => raw.seccomp = Some(arg),
             Opt::Migration => raw.refused.push("--migration"),
             Opt::VtpmProxy => raw.refused.push("--vtpm-proxy"),
             Opt::Profile => raw.refused.push("--profile"),
@@ -485,9 +483,6 @@ pub fn parse(
     }
     if let Some(name) = raw.refused.first() {
         return Err(refuse(name));
-    }
-    if raw.daemon {
-        return Err(refuse("--daemon"));
     }
 
     let log = raw.log.as_deref().map(parse_log).transpose()?;
@@ -541,6 +536,10 @@ pub fn parse(
         })?;
     }
     let pid = raw.pid.as_deref().map(parse_pid).transpose()?;
+    let seccomp = match raw.seccomp.as_deref() {
+        Some(s) => parse_seccomp(s)?,
+        None => SeccompAction::Kill,
+    };
     let locality = raw
         .locality
         .as_deref()
@@ -584,6 +583,9 @@ pub fn parse(
         key: raw.key,
         migration_key: raw.migration_key,
         print_states: raw.print_states,
+        runas: raw.runas,
+        chroot: raw.chroot.map(PathBuf::from),
+        seccomp,
     })))
 }
 
@@ -611,6 +613,9 @@ struct Raw {
     flags: Option<String>,
     key: Option<String>,
     migration_key: Option<String>,
+    runas: Option<String>,
+    chroot: Option<String>,
+    seccomp: Option<String>,
     refused: Vec<&'static str>,
 }
 
@@ -937,6 +942,19 @@ fn parse_pid(s: &str) -> Result<PidOptions, CliError> {
     }
 }
 
+/// swtpm(8) `--seccomp action=none|kill|log` (swtpm `parse_seccomp_options`).
+fn parse_seccomp(s: &str) -> Result<SeccompAction, CliError> {
+    let o = sub("seccomp", s, &[("action", Ty::Str)])?;
+    match o.str("action").unwrap_or("kill") {
+        "kill" => Ok(SeccompAction::Kill),
+        "log" => Ok(SeccompAction::Log),
+        "none" => Ok(SeccompAction::None),
+        other => Err(CliError::plain(format!(
+            "Unsupported seccomp log action {other}"
+        ))),
+    }
+}
+
 /// swtpm(8) `--locality`.
 fn parse_locality(s: &str) -> Result<Locality, CliError> {
     let o = sub(
@@ -1000,9 +1018,13 @@ pub fn capabilities_json(tpm2: bool) -> String {
         "flags-opt-startup",
         "flags-opt-disable-auto-shutdown",
         "ctrl-opt-terminate",
+        // --seccomp with a real filter (crate::sys::seccomp).
+        "cmdarg-seccomp",
         "cmdarg-key-fd",
         "cmdarg-pwd-fd",
         "cmdarg-print-states",
+        // -R/--chroot.
+        "cmdarg-chroot",
         "nvram-backend-dir",
     ];
     if tpm2 {
@@ -1045,6 +1067,7 @@ pub fn iface_usage(iface: Iface) -> String {
             "-p|--port <port> : use the given port\n\
              -f|--fd <fd>     : use the given socket file descriptor\n\
              -t|--terminate   : terminate the TPM once a connection has been lost\n\
+             -d|--daemon      : daemonize the TPM\n\
              --server [type=tcp][,port=port[,bindaddr=address]][,fd=fd][,disconnect]\n\
              \x20                : Expect TCP connections on the given port\n\
              --server type=unixio[,path=path][,fd=fd][,mode=0...][,uid=uid][,gid=gid]\n\
@@ -1074,7 +1097,13 @@ pub fn iface_usage(iface: Iface) -> String {
          --pid file=<path>|fd=<filedescriptor>\n\
          \x20                : write the process ID into the given file\n\
          --flags [not-need-init][,startup-clear|startup-state|startup-none][,disable-auto-shutdown]\n\
+         -r|--runas <user>: change to the given user\n\
+         -R|--chroot <path>\n\
+         \x20                : chroot to the given directory at startup\n\
          --tpm2           : choose TPM2 functionality (required: this build emulates TPM 2.0 only)\n\
+         --seccomp action=none|kill|log\n\
+         \x20                : Choose the action of the seccomp profile when a\n\
+         \x20                  blacklisted syscall is executed; default is kill\n\
          --print-capabilities\n\
          \x20                : print capabilities and terminate\n\
          --print-states   : print existing TPM states and terminate\n\

@@ -460,11 +460,6 @@ fn keys_validated_at_parse_time() {
 #[test]
 fn refused_options_are_named() {
     for (cmd, name) in [
-        ("socket --tpm2 -d", "--daemon"),
-        ("socket --tpm2 --daemon", "--daemon"),
-        ("socket --tpm2 -r tss", "--runas"),
-        ("socket --tpm2 -R /", "--chroot"),
-        ("socket --tpm2 --seccomp action=none", "--seccomp"),
         ("socket --tpm2 --migration incoming", "--migration"),
         ("socket --tpm2 --profile name=null", "--profile"),
         ("socket --tpm2 --print-profiles", "--print-profiles"),
@@ -544,8 +539,12 @@ fn libvirt_command_lines() {
     assert_eq!(o.server.unwrap().data, DataSpec::ConnectedFd(7));
     assert_eq!(o.ctrl.unwrap().spec, CtrlSpec::UnixClientFd(5));
     assert_eq!(o.flags.startup, Some(StartupType::Clear));
-    // Old libvirt (--daemon): parsed, then refused by name.
-    assert!(err("socket --daemon --ctrl type=unixio,path=/s,mode=0600 --tpmstate dir=/d,mode=0600 --log file=/l --tpm2 --pid file=/p").message.contains("'--daemon'"));
+    // Old libvirt (--daemon, swtpm writes the pid file).
+    let o = run(
+        "socket --daemon --ctrl type=unixio,path=/s,mode=0600 --tpmstate dir=/d,mode=0600 --log file=/l --tpm2 --pid file=/p",
+    );
+    assert!(o.daemon);
+    assert_eq!(o.pid, Some(PidOptions::File("/p".into())));
 }
 
 #[test]
@@ -558,15 +557,16 @@ fn capabilities_list_only_honoured_features() {
         "\"cmdarg-print-states\"",
         "\"nvram-backend-dir\"",
         "\"rsa-keysize-2048\"",
+        "\"cmdarg-seccomp\"",
+        "\"cmdarg-chroot\"",
     ] {
         assert!(c.contains(f), "{f}");
     }
     for f in [
         "tpm-1.2",
         "nvram-backend-file",
-        "cmdarg-seccomp",
         "cmdarg-migration",
-        "cmdarg-chroot",
+        "cmdarg-print-info",
         "rsa-keysize-4096",
     ] {
         assert!(!c.contains(f), "{f}");
@@ -580,4 +580,34 @@ fn json_braces_in_values() {
         .unwrap();
     assert_eq!(o.str("a"), Some("{\"x\":1,\"y\":2}"));
     assert_eq!(o.int("b"), Some(3));
+}
+
+#[test]
+fn privilege_and_seccomp_options() {
+    let o = run("socket --tpm2 -d -r tss -R /srv/root --ctrl type=tcp,port=2322");
+    assert!(o.daemon);
+    assert_eq!(o.runas.as_deref(), Some("tss"));
+    assert_eq!(o.chroot, Some(PathBuf::from("/srv/root")));
+    // swtpm handle_seccomp_options: kill unless told otherwise.
+    assert_eq!(o.seccomp, SeccompAction::Kill);
+    for (v, a) in [
+        ("action=none", SeccompAction::None),
+        ("action=log", SeccompAction::Log),
+        ("action=kill", SeccompAction::Kill),
+        ("action=none,action=kill", SeccompAction::None),
+    ] {
+        let o = run(&format!(
+            "socket --tpm2 --seccomp {v} --ctrl type=tcp,port=2322"
+        ));
+        assert_eq!(o.seccomp, a, "{v}");
+    }
+    assert_eq!(
+        err("socket --tpm2 --seccomp action=foo --ctrl type=tcp,port=2322").message,
+        "Unsupported seccomp log action foo"
+    );
+    assert!(
+        err("socket --tpm2 --seccomp foo=1 --ctrl type=tcp,port=2322")
+            .message
+            .starts_with("Error parsing seccomp options: ")
+    );
 }
