@@ -30,7 +30,7 @@ use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg}
 use swtpm_protocol::data::{DataFramer, Family, FrameError, fatal_error_response};
 use swtpm_protocol::{ControlServer, Disposition, ServerConfig};
 use tpm_store::key::{KeyOptions, KeySource, read_material};
-use tpm_store::{DirStore, StateKey, StateName, TpmVersion};
+use tpm_store::{DirStore, FileStore, StateKey, Store, TpmVersion};
 
 use crate::cli::{CtrlSpec, DataSpec, Options, PidOptions, StartupType, UnixPathSpec};
 use crate::error::{Error, io_err};
@@ -245,6 +245,17 @@ fn load_key(value: &str, fds: &mut FdAdopter, what: &str) -> Result<StateKey, Er
     Ok(opts.key_from_material(&material)?)
 }
 
+/// The store `--tpmstate` names: the directory (with `backup`) or the `file://` linear store.
+fn state_store(t: &crate::cli::TpmStateOptions, version: TpmVersion) -> Store {
+    if t.linear {
+        Store::File(FileStore::new(&t.dir, t.mode))
+    } else {
+        let mut s = DirStore::new(&t.dir, version, t.mode);
+        s.set_backup(t.backup);
+        Store::Dir(s)
+    }
+}
+
 /// `--print-states` (swtpm-interface §6.4): no trailing newline.
 pub fn print_states(opts: &Options) -> Result<String, Error> {
     let Some(ts) = &opts.tpmstate else {
@@ -255,20 +266,12 @@ pub fn print_states(opts: &Options) -> Result<String, Error> {
     } else {
         TpmVersion::Tpm12
     };
-    let store = DirStore::new(&ts.dir, version, ts.mode);
-    let mut entries = Vec::new();
-    for name in StateName::ALL {
-        let p = store.path(name);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) => entries.push(format!(
-                "{{\"name\": \"{}\", \"size\": {}}}",
-                name.as_str(),
-                m.len()
-            )),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(format!("stat {}", p.display()))(e)),
-        }
-    }
+    let store = state_store(ts, version);
+    let entries: Vec<String> = store
+        .stored_sizes()?
+        .into_iter()
+        .map(|(name, size)| format!("{{\"name\": \"{}\", \"size\": {size}}}", name.as_str()))
+        .collect();
     Ok(if entries.is_empty() {
         "{ \"type\": \"swtpm\", \"states\": [] }".to_string()
     } else {
@@ -412,7 +415,7 @@ impl Daemon {
         let store = opts
             .tpmstate
             .as_ref()
-            .map(|t| DirStore::new(&t.dir, TpmVersion::Tpm2, t.mode));
+            .map(|t| state_store(t, TpmVersion::Tpm2));
         let engine = Box::new(tpm2_engine::Tpm2::new(Box::new(
             tpm2_engine::platform::StdPlatform::new(),
         )));
@@ -421,6 +424,7 @@ impl Daemon {
             reject_locality_4: opts.locality.reject_locality_4,
             allow_set_locality: opts.locality.allow_set_locality,
             auto_shutdown: !opts.flags.disable_auto_shutdown,
+            incoming_migration: opts.migration.incoming,
         };
         log.info(&format!("ferrotpm swtpm {} starting", crate::cli::VERSION));
         let mut core = Core::new(engine, store, key, migration_key, cfg, log);

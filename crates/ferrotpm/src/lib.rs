@@ -12,8 +12,8 @@
 //! - `sys`: the one module allowed `unsafe`: adopting inherited fds named on the command line,
 //!   `-d`, `--chroot`, `--runas` and the `--seccomp` filter.
 //!
-//! What it is not (yet): TPM 1.2, CUSE, `--migration`, profiles, `--print-info`, the
-//! `file://` backend, and swtpm_setup. Each is refused by name, never ignored.
+//! What it is not (yet): TPM 1.2, CUSE, profiles, `--print-info`, and swtpm_setup. Each is
+//! refused by name, never ignored.
 #![deny(unsafe_code)]
 #![cfg_attr(
     test,

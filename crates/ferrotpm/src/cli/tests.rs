@@ -305,8 +305,10 @@ fn tpmstate_variants() {
         t,
         TpmStateOptions {
             dir: "/s".into(),
+            linear: false,
             mode: Some(0o600),
-            lock: true
+            lock: true,
+            backup: false,
         }
     );
     let t = run("socket --tpm2 --tpmstate backend-uri=dir:///var/s,lock")
@@ -320,10 +322,26 @@ fn tpmstate_variants() {
             .unwrap()
             .lock
     );
+    // file://: the linear backend; not locked unless asked (swtpm 0.10); no backup.
+    let t = run("socket --tpm2 --tpmstate backend-uri=file:///x")
+        .tpmstate
+        .unwrap();
+    assert!(t.linear && !t.lock && t.dir == std::path::Path::new("/x"));
     assert!(
-        err("socket --tpm2 --tpmstate backend-uri=file:///x")
+        run("socket --tpm2 --tpmstate backend-uri=file:///x,lock")
+            .tpmstate
+            .unwrap()
+            .lock
+    );
+    assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,backup")
             .message
-            .contains("file://")
+            .contains("backup option is not supported")
+    );
+    assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,fsync")
+            .message
+            .contains("fsync option is not supported")
     );
     assert!(
         err("socket --tpm2 --tpmstate backend-uri=nfs://x")
@@ -339,10 +357,16 @@ fn tpmstate_variants() {
             .message
             .contains("Missing dir")
     );
+    // swtpm master: `backup` keeps permall.bak; `fsync` is accepted (we always fsync).
+    let t = run("socket --tpm2 --tpmstate dir=/s,backup,fsync")
+        .tpmstate
+        .unwrap();
+    assert!(t.backup && t.lock);
     assert!(
-        err("socket --tpm2 --tpmstate dir=/s,backup")
-            .message
-            .contains("'backup'")
+        !run("socket --tpm2 --tpmstate dir=/s,fsync=false")
+            .tpmstate
+            .unwrap()
+            .backup
     );
     // First occurrence of a sub-option wins.
     assert_eq!(
@@ -460,7 +484,6 @@ fn keys_validated_at_parse_time() {
 #[test]
 fn refused_options_are_named() {
     for (cmd, name) in [
-        ("socket --tpm2 --migration incoming", "--migration"),
         ("socket --tpm2 --profile name=null", "--profile"),
         ("socket --tpm2 --print-profiles", "--print-profiles"),
         ("socket --tpm2 --print-info 0x20", "--print-info"),
@@ -555,20 +578,18 @@ fn capabilities_list_only_honoured_features() {
         "\"tpm-2.0\"",
         "\"cmdarg-pwd-fd\"",
         "\"cmdarg-print-states\"",
+        "\"cmdarg-migration\"",
+        "\"tpmstate-dir-backend-opt-backup\"",
+        "\"tpmstate-dir-backend-opt-fsync\"",
         "\"nvram-backend-dir\"",
+        "\"nvram-backend-file\"",
         "\"rsa-keysize-2048\"",
         "\"cmdarg-seccomp\"",
         "\"cmdarg-chroot\"",
     ] {
         assert!(c.contains(f), "{f}");
     }
-    for f in [
-        "tpm-1.2",
-        "nvram-backend-file",
-        "cmdarg-migration",
-        "cmdarg-print-info",
-        "rsa-keysize-4096",
-    ] {
+    for f in ["tpm-1.2", "cmdarg-print-info", "rsa-keysize-4096"] {
         assert!(!c.contains(f), "{f}");
     }
     assert!(!capabilities_json(false).contains("rsa-keysize"));
@@ -580,6 +601,30 @@ fn json_braces_in_values() {
         .unwrap();
     assert_eq!(o.str("a"), Some("{\"x\":1,\"y\":2}"));
     assert_eq!(o.int("b"), Some(3));
+}
+
+#[test]
+fn migration_options() {
+    use super::MigrationOptions;
+    assert_eq!(run("socket --tpm2").migration, MigrationOptions::default());
+    assert_eq!(
+        run("socket --tpm2 --migration incoming").migration,
+        MigrationOptions {
+            incoming: true,
+            release_lock_outgoing: false
+        }
+    );
+    assert_eq!(
+        run("socket --tpm2 --migration release-lock-outgoing,incoming=false").migration,
+        MigrationOptions {
+            incoming: false,
+            release_lock_outgoing: true
+        }
+    );
+    assert_eq!(
+        err("socket --tpm2 --migration bogus").message,
+        "Error parsing migration options: Unknown option 'bogus'"
+    );
 }
 
 #[test]
