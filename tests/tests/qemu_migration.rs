@@ -448,7 +448,6 @@ fn live_migration_local_storage_encrypted_state() {
 }
 
 #[test]
-#[ignore = "needs --migration"]
 fn live_migration_shared_storage() {
     if skip() {
         return;
