@@ -139,6 +139,30 @@ fn hash_1k(i: usize) -> Vec<u8> {
     header(0x8001, 0x17d, &rest)
 }
 
+/// The owner authValue after `k` changes of the state-write row (empty at first).
+fn owner_auth(k: usize) -> Vec<u8> {
+    if k == 0 {
+        Vec::new()
+    } else {
+        (k as u64).to_be_bytes().to_vec()
+    }
+}
+
+/// TPM2_HierarchyChangeAuth(owner) from `owner_auth(i)` to `owner_auth(i + 1)`: a change of
+/// the permanent state, so the round trip includes writing it (we fsync; swtpm does not).
+fn state_write(i: usize) -> Vec<u8> {
+    let old = owner_auth(i);
+    let new = owner_auth(i + 1);
+    let mut rest = 0x4000_0001u32.to_be_bytes().to_vec();
+    rest.extend_from_slice(&u32::try_from(9 + old.len()).unwrap_or(0).to_be_bytes());
+    rest.extend_from_slice(&[0x40, 0, 0, 9, 0, 0, 0]);
+    rest.extend_from_slice(&u16::try_from(old.len()).unwrap_or(0).to_be_bytes());
+    rest.extend_from_slice(&old);
+    rest.extend_from_slice(&u16::try_from(new.len()).unwrap_or(0).to_be_bytes());
+    rest.extend_from_slice(&new);
+    header(0x8002, 0x129, &rest)
+}
+
 /// The rows; later issues add theirs here (sessions, contexts, NV, signing, key creation).
 pub const ROWS: &[Row] = &[
     Row {
@@ -160,6 +184,10 @@ pub const ROWS: &[Row] = &[
     Row {
         name: "Hash(1 KiB, sha256)",
         command: hash_1k,
+    },
+    Row {
+        name: "HierarchyChangeAuth (state write)",
+        command: state_write,
     },
 ];
 
@@ -404,11 +432,11 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         o.iterations
     ));
     out.push_str(&format!(
-        "| {:<26} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
+        "| {:<34} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
         "command", "ours median", "ours p99", "swtpm median", "swtpm p99", "ratio"
     ));
     out.push_str(&format!(
-        "| {:-<26} | {:->12} | {:->10} | {:->12} | {:->10} | {:->6} |\n",
+        "| {:-<34} | {:->12} | {:->10} | {:->12} | {:->10} | {:->6} |\n",
         "", "", "", "", "", ""
     ));
 
@@ -430,7 +458,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         }
         if orc == 0x143 {
             out.push_str(&format!(
-                "| {:<26} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
+                "| {:<34} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
                 row.name, "n/a", "", "", "", "not implemented"
             ));
             continue;
@@ -457,13 +485,13 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         let ratio = om / tm;
         ratios.push(ratio);
         out.push_str(&format!(
-            "| {:<26} | {:>9.1} µs | {:>7.1} µs | {:>9.1} µs | {:>7.1} µs | {:>6.2} |\n",
+            "| {:<34} | {:>9.1} µs | {:>7.1} µs | {:>9.1} µs | {:>7.1} µs | {:>6.2} |\n",
             row.name, om, op, tm, tp, ratio
         ));
     }
     let (fm, fp) = echo_floor(o.iterations)?;
     out.push_str(&format!(
-        "| {:<26} | {:>9.1} µs | {:>7.1} µs | {:>12} | {:>10} | {:>6} |\n",
+        "| {:<34} | {:>9.1} µs | {:>7.1} µs | {:>12} | {:>10} | {:>6} |\n",
         "floor: Unix echo", fm, fp, "", "", ""
     ));
     out.push_str(&format!(
@@ -484,7 +512,13 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
 
     // Start-up to first response: a fresh state directory each time, then one directory
     // whose state the first start created.
-    for (label, existing) in [("fresh state", false), ("existing state", true)] {
+    let pass = tempfile::NamedTempFile::new()?;
+    std::fs::write(pass.path(), b"bench passphrase")?;
+    for (label, existing, key) in [
+        ("fresh state", false, None),
+        ("existing state", true, None),
+        ("existing encrypted state", true, Some(pass.path())),
+    ] {
         let mut medians = Vec::new();
         for (name, bin) in [("ours", &ours_bin), ("swtpm", &theirs_bin)] {
             let keep = tempfile::tempdir()?;
@@ -493,7 +527,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
                 let fresh = tempfile::tempdir()?;
                 let dir = if existing { keep.path() } else { fresh.path() };
                 let t0 = Instant::now();
-                let d = spawn_in(name, bin, dir, o.tcp)?;
+                let d = spawn_in(name, bin, dir, o.tcp, key)?;
                 let dt = d.first_response(t0)?;
                 // The first start of the "existing" series creates the state.
                 if k > 0 || !existing {
@@ -512,7 +546,13 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
 }
 
 /// Like [`spawn`] but in an existing directory the caller keeps.
-fn spawn_in(name: &'static str, bin: &Path, dir: &Path, tcp: bool) -> Result<Daemon> {
+fn spawn_in(
+    name: &'static str,
+    bin: &Path,
+    dir: &Path,
+    tcp: bool,
+    key: Option<&Path>,
+) -> Result<Daemon> {
     let tmp = tempfile::Builder::new().prefix("sock").tempdir_in(dir)?;
     let data = tmp.path().join("data");
     let ctrl = tmp.path().join("ctrl");
@@ -532,6 +572,10 @@ fn spawn_in(name: &'static str, bin: &Path, dir: &Path, tcp: bool) -> Result<Dae
             .arg(format!("type=unixio,path={}", data.display()))
             .arg("--ctrl")
             .arg(format!("type=unixio,path={}", ctrl.display()));
+    }
+    if let Some(k) = key {
+        c.arg("--key")
+            .arg(format!("pwdfile={},mode=aes-256-cbc", k.display()));
     }
     c.args(["--flags", "not-need-init,startup-clear"])
         .stdout(Stdio::null())
