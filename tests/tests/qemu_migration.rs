@@ -9,8 +9,12 @@
 //! the destination continues the chain where the source left it (a daemon that started from
 //! a fresh state would restart it at v(1)) and keeps extending.
 //!
-//! Variant covered: local storage (each daemon its own state directory), with and without
-//! `--key` on both daemons (the blobs QEMU moves are then the daemon's decrypted state).
+//! Variants: local storage (each daemon its own state directory), with and without `--key`
+//! on both daemons (the blobs QEMU moves are then the daemon's decrypted state); and shared
+//! storage (both daemons on one state directory, as with NFS between two hosts), with
+//! `--migration release-lock-outgoing` on the source (it drops the `.lock` once QEMU has taken
+//! the state) and `--migration incoming` on the destination (it takes the lock late, when the
+//! state arrives), as libvirt does for shared storage with swtpm 0.10.
 
 mod common;
 
@@ -157,8 +161,13 @@ fn start_side(
     initrd: &Path,
     incoming: Option<&Path>,
     key: Option<&Path>,
+    shared: bool,
 ) -> Side {
-    let state = dir.join(format!("{name}-state"));
+    let state = if shared {
+        dir.join("shared-state")
+    } else {
+        dir.join(format!("{name}-state"))
+    };
     std::fs::create_dir_all(&state).unwrap();
     let sock = dir.join(format!("{name}-swtpm.sock"));
     let mut cmd = Command::new(our_bin("swtpm"));
@@ -174,6 +183,13 @@ fn start_side(
         ))
         .arg("--terminate")
         .arg("--tpm2");
+    if shared {
+        cmd.arg("--migration").arg(if incoming.is_some() {
+            "incoming"
+        } else {
+            "release-lock-outgoing"
+        });
+    }
     if let Some(k) = key {
         cmd.arg("--key")
             .arg(format!("pwdfile={},mode=aes-256-cbc", k.display()));
@@ -323,9 +339,13 @@ fn chain_index(v: &[u8; 32]) -> Option<usize> {
     None
 }
 
-fn migrate(with_key: bool) {
+fn migrate(with_key: bool, shared: bool) {
     let assets = assets();
-    let dir = TempDir::new(if with_key { "mig-key" } else { "mig" });
+    let dir = TempDir::new(match (with_key, shared) {
+        (_, true) => "mig-shared",
+        (true, false) => "mig-key",
+        (false, false) => "mig",
+    });
     let initrd = initramfs(&assets, &dir.0);
     let key = if with_key {
         let k = dir.0.join("passphrase");
@@ -334,12 +354,28 @@ fn migrate(with_key: bool) {
     } else {
         None
     };
-    let mut src = start_side(&dir.0, "src", &assets, &initrd, None, key.as_deref());
+    let mut src = start_side(
+        &dir.0,
+        "src",
+        &assets,
+        &initrd,
+        None,
+        key.as_deref(),
+        shared,
+    );
     // The guest booted and extended a few times on the source.
     let before = src.wait_values(3, "source");
 
     let mig = dir.0.join("migrate.sock");
-    let mut dst = start_side(&dir.0, "dst", &assets, &initrd, Some(&mig), key.as_deref());
+    let mut dst = start_side(
+        &dir.0,
+        "dst",
+        &assets,
+        &initrd,
+        Some(&mig),
+        key.as_deref(),
+        shared,
+    );
     src.qmp(&format!(
         r#"{{"execute":"migrate","arguments":{{"uri":"unix:{}"}}}}"#,
         mig.display()
@@ -400,7 +436,7 @@ fn live_migration_local_storage() {
     if skip() {
         return;
     }
-    migrate(false);
+    migrate(false, false);
 }
 
 #[test]
@@ -408,5 +444,13 @@ fn live_migration_local_storage_encrypted_state() {
     if skip() {
         return;
     }
-    migrate(true);
+    migrate(true, false);
+}
+
+#[test]
+fn live_migration_shared_storage() {
+    if skip() {
+        return;
+    }
+    migrate(false, true);
 }

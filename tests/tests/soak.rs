@@ -98,16 +98,21 @@ fn change_auth(old: u64, new: u64) -> Vec<u8> {
 /// Sends `cmd` over a fresh data connection; the response code, or None when the daemon
 /// did not answer (dead, stopped, restarting).
 fn send(dir: &Path, cmd: &[u8], timeout: Duration) -> Option<u32> {
-    let mut s = UnixStream::connect(dir.join("data")).ok()?;
-    s.set_read_timeout(Some(timeout)).ok()?;
-    s.set_write_timeout(Some(timeout)).ok()?;
-    s.write_all(cmd).ok()?;
+    send_why(dir, cmd, timeout).ok()
+}
+
+fn send_why(dir: &Path, cmd: &[u8], timeout: Duration) -> Result<u32, String> {
+    let e = |what: &'static str| move |e: std::io::Error| format!("{what}: {e}");
+    let mut s = UnixStream::connect(dir.join("data")).map_err(e("connect"))?;
+    s.set_read_timeout(Some(timeout)).map_err(e("timeout"))?;
+    s.set_write_timeout(Some(timeout)).map_err(e("timeout"))?;
+    s.write_all(cmd).map_err(e("write"))?;
     let mut hdr = [0u8; 10];
-    s.read_exact(&mut hdr).ok()?;
+    s.read_exact(&mut hdr).map_err(e("read header"))?;
     let size = u32::from_be_bytes(hdr[2..6].try_into().unwrap()) as usize;
-    let mut rest = vec![0u8; size.checked_sub(10)?];
-    s.read_exact(&mut rest).ok()?;
-    Some(u32::from_be_bytes(hdr[6..10].try_into().unwrap()))
+    let mut rest = vec![0u8; size.checked_sub(10).ok_or("short size")?];
+    s.read_exact(&mut rest).map_err(e("read body"))?;
+    Ok(u32::from_be_bytes(hdr[6..10].try_into().unwrap()))
 }
 
 fn spawn(dir: &Path) -> Child {
@@ -121,12 +126,16 @@ fn spawn(dir: &Path) -> Child {
         .arg("--ctrl")
         .arg(format!("type=unixio,path={}", dir.join("ctrl").display()))
         .args(["--flags", "not-need-init,startup-clear"])
+        .arg("--log")
+        .arg(format!("file={},level=20", dir.join("log").display()))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !(dir.join("data").exists() && dir.join("ctrl").exists()) {
+    // A socket file exists from bind(); connections succeed from listen() on: wait for a
+    // connection to go through (closed again at once).
+    while !(dir.join("ctrl").exists() && UnixStream::connect(dir.join("data")).is_ok()) {
         assert!(
             Instant::now() < deadline,
             "daemon in {} did not start",
@@ -145,18 +154,30 @@ fn signal(child: &Child, sig: &str) {
 
 /// After a restart: which of the candidate values opens the owner hierarchy. Probing with
 /// a no-op change (to the same value) keeps the state as it is.
-fn settle(dir: &Path, k: &mut Known) {
+fn settle(dir: &Path, k: &mut Known, pid: u32) {
     let mut candidates = vec![k.acked];
     candidates.extend(k.in_flight);
     for v in candidates {
-        match send(dir, &change_auth(v, v), Duration::from_secs(10)) {
-            Some(0) => {
+        match send_why(dir, &change_auth(v, v), Duration::from_secs(10)) {
+            Ok(0) => {
                 k.acked = v;
                 k.in_flight = None;
                 return;
             }
-            Some(_) => continue,
-            None => panic!("restarted daemon in {} does not answer", dir.display()),
+            Ok(_) => continue,
+            Err(why) => panic!(
+                "restarted daemon {pid} in {} does not answer ({why}); its log:\n{}\nstate: {}",
+                dir.display(),
+                std::fs::read_to_string(dir.join("log")).unwrap_or_default(),
+                std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| l.starts_with("State") || l.starts_with("Seccomp"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + " wchan="
+                    + &std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()
+            ),
         }
     }
     panic!(
@@ -294,9 +315,11 @@ fn many_daemons_under_clients_and_signals() {
                     }
                 }
                 let dir = s.dir.clone();
-                s.child = Some(spawn(&dir));
+                let child = spawn(&dir);
+                let pid = child.id();
+                s.child = Some(child);
                 let mut known = s.known.clone();
-                settle(&dir, &mut known);
+                settle(&dir, &mut known, pid);
                 s.known = known;
             }
         }));
@@ -315,8 +338,9 @@ fn many_daemons_under_clients_and_signals() {
             s.stopped = false;
         }
         let dir = s.dir.clone();
+        let pid = s.child.as_ref().unwrap().id();
         let mut known = s.known.clone();
-        settle(&dir, &mut known);
+        settle(&dir, &mut known, pid);
         s.known = known;
     }
     for (i, s) in slots.iter().enumerate() {
