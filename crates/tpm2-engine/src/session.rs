@@ -574,3 +574,147 @@ fn get_flag(r: &mut Reader<'_>) -> Result<bool, &'static str> {
         _ => Err("malformed session section"),
     }
 }
+
+/// Recovering the salt of a salted session from StartAuthSession's encryptedSalt (TPM 2.0
+/// Part 1 §24 (Secret Sharing), libtpms `CryptSecretDecrypt`). The engine has no loaded
+/// asymmetric keys yet; StartAuthSession uses these once tpmKey can name one.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod salt {
+    use tpm_crypto::ecc::{EccPoint, EccPrivateKey, EccPublicKey};
+    use tpm_crypto::hash::HashAlg;
+    use tpm_crypto::rsa::RsaPrivateKey;
+    use tpm_crypto::secret::SecretBytes;
+    use tpm_wire::Reader;
+    use tpm2_types::TpmRc;
+
+    /// The label of secret sharing ("SECRET" with its terminating zero).
+    const LABEL: &[u8] = b"SECRET";
+
+    /// RSA: RSAES-OAEP with the key's nameAlg and the label "SECRET"; the salt may be at
+    /// most a nameAlg digest long. Any failure is TPM_RC_VALUE (StartAuthSession numbers it
+    /// as parameter 2).
+    pub(crate) fn rsa(
+        key: &RsaPrivateKey,
+        name_alg: HashAlg,
+        encrypted: &[u8],
+    ) -> Result<SecretBytes, TpmRc> {
+        let s = key
+            .decrypt_oaep(name_alg, LABEL, encrypted)
+            .map_err(|_| TpmRc::VALUE)?;
+        if s.len() > name_alg.digest_size() {
+            return Err(TpmRc::VALUE);
+        }
+        Ok(s)
+    }
+
+    /// ECC: encryptedSalt holds a TPMS_ECC_POINT Qe (bytes after it are ignored, as libtpms
+    /// does); Z = d * Qe; salt = KDFe(nameAlg, Z.x, "SECRET", Qe.x, Qs.x, digest bits) where
+    /// Qs is the key's public point.
+    pub(crate) fn ecc(
+        key: &EccPrivateKey,
+        name_alg: HashAlg,
+        encrypted: &[u8],
+    ) -> Result<SecretBytes, TpmRc> {
+        let mut r = Reader::new(encrypted);
+        let mut part = || -> Result<Vec<u8>, TpmRc> {
+            let n = usize::from(r.read_u16().map_err(|_| TpmRc::VALUE)?);
+            Ok(r.take(n).map_err(|_| TpmRc::VALUE)?.to_vec())
+        };
+        let qe = EccPoint {
+            x: part()?,
+            y: part()?,
+        };
+        let peer = EccPublicKey::from_point(key.curve(), &qe).map_err(|_| TpmRc::VALUE)?;
+        let z = key.ecdh(&peer).map_err(|_| TpmRc::VALUE)?;
+        let qs = key.public_key().to_point().map_err(|_| TpmRc::VALUE)?;
+        let n = name_alg.digest_size();
+        let mut out = SecretBytes::zeroed(n);
+        let bits = u32::try_from(n * 8).map_err(|_| TpmRc::VALUE)?;
+        tpm_crypto::kdf::kdfe(
+            name_alg,
+            z.x.as_bytes(),
+            LABEL,
+            &qe.x,
+            &qs.x,
+            bits,
+            out.as_mut_bytes(),
+        );
+        Ok(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use tpm_crypto::drbg::{DfMode, Drbg};
+        use tpm_crypto::ecc::EccCurve;
+        use tpm_crypto::hash::{HashAlg, digest};
+
+        fn point_bytes(p: &EccPoint) -> Vec<u8> {
+            let mut v = Vec::new();
+            for c in [&p.x, &p.y] {
+                v.extend_from_slice(&(c.len() as u16).to_be_bytes());
+                v.extend_from_slice(c);
+            }
+            v
+        }
+
+        /// The ECC salt from the other side of the exchange: the caller's ephemeral key de
+        /// and the TPM key's public point give the same Z; the salt is KDFe written out here
+        /// as SP 800-56A's one-step KDF (Hash(counter || Z || "SECRET\0" || Qe.x || Qs.x)).
+        #[test]
+        fn ecc_salt_matches_the_callers_derivation() {
+            let tpm_key = EccPrivateKey::from_scalar(EccCurve::NistP256, &[0x11; 32]).unwrap();
+            let eph = EccPrivateKey::from_scalar(EccCurve::NistP256, &[0x22; 32]).unwrap();
+            let qe = eph.public_key().to_point().unwrap();
+            let qs = tpm_key.public_key().to_point().unwrap();
+            let z = eph.ecdh(&tpm_key.public_key()).unwrap();
+            let m = [
+                &1u32.to_be_bytes()[..],
+                z.x.as_bytes(),
+                b"SECRET\0",
+                &qe.x,
+                &qs.x,
+            ]
+            .concat();
+            let want = digest(HashAlg::Sha256, &m);
+            let got = ecc(&tpm_key, HashAlg::Sha256, &point_bytes(&qe)).unwrap();
+            assert_eq!(got.as_bytes(), want.as_slice());
+            // A point off the curve, a truncated point: TPM_RC_VALUE.
+            let mut bad = qe.clone();
+            bad.y[31] ^= 1;
+            assert_eq!(
+                ecc(&tpm_key, HashAlg::Sha256, &point_bytes(&bad)).err(),
+                Some(TpmRc::VALUE)
+            );
+            assert_eq!(
+                ecc(&tpm_key, HashAlg::Sha256, &point_bytes(&qe)[..40]).err(),
+                Some(TpmRc::VALUE)
+            );
+        }
+
+        #[test]
+        fn rsa_salt_round_trip_and_limits() {
+            let mut rng = Drbg::instantiate(DfMode::NoDf, &[7; 48], &[], b"salt test").unwrap();
+            let key = RsaPrivateKey::generate(2048, 65537, &mut rng).unwrap();
+            let pubk = key.public_key();
+            let salt = [0x5a; 32];
+            let c = pubk
+                .encrypt_oaep(HashAlg::Sha256, b"SECRET", &salt, &mut rng)
+                .unwrap();
+            assert_eq!(rsa(&key, HashAlg::Sha256, &c).unwrap().as_bytes(), &salt);
+            // Another label, another hash, a corrupted ciphertext, an over-long salt.
+            let other = pubk
+                .encrypt_oaep(HashAlg::Sha256, b"DUPLICATE", &salt, &mut rng)
+                .unwrap();
+            assert_eq!(rsa(&key, HashAlg::Sha256, &other).err(), Some(TpmRc::VALUE));
+            assert_eq!(rsa(&key, HashAlg::Sha1, &c).err(), Some(TpmRc::VALUE));
+            let mut bad = c.clone();
+            bad[10] ^= 1;
+            assert_eq!(rsa(&key, HashAlg::Sha256, &bad).err(), Some(TpmRc::VALUE));
+            let long = pubk
+                .encrypt_oaep(HashAlg::Sha256, b"SECRET", &[1; 33], &mut rng)
+                .unwrap();
+            assert_eq!(rsa(&key, HashAlg::Sha256, &long).err(), Some(TpmRc::VALUE));
+        }
+    }
+}
