@@ -652,6 +652,82 @@ fn script(t: &mut dyn Side) -> Vec<String> {
         &cs(CC_DA_LOCK_RESET, &[RH_LOCKOUT], &pw(b""), &[]),
         false,
     );
+    // ContextSave / ContextLoad of sessions (blobs differ; response codes and handles match).
+    let sv = run.t.tx(&c(0x162, &l.handle.to_be_bytes()));
+    run.note("context save", format!("rc {:#x}", rc(&sv)));
+    run.raw(
+        "use saved session",
+        &cs(
+            CC_DA_LOCK_RESET,
+            &[RH_LOCKOUT],
+            &area(&[session(l.handle, &[1; 16], 1, &[])]),
+            &[],
+        ),
+        false,
+    );
+    run.raw(
+        "cap saved",
+        &c(
+            CC_GET_CAP,
+            &[
+                &1u32.to_be_bytes()[..],
+                &0x0300_0000u32.to_be_bytes(),
+                &[0, 0, 0, 8],
+            ]
+            .concat(),
+        ),
+        true,
+    );
+    run.raw(
+        "cap loaded after save",
+        &c(
+            CC_GET_CAP,
+            &[
+                &6u32.to_be_bytes()[..],
+                &0x203u32.to_be_bytes(),
+                &[0, 0, 0, 4],
+            ]
+            .concat(),
+        ),
+        true,
+    );
+    if rc(&sv) == 0 {
+        let ctx = sv[10..].to_vec();
+        run.raw(
+            "context save again",
+            &c(0x162, &l.handle.to_be_bytes()),
+            false,
+        );
+        let mut bad = ctx.clone();
+        let n = bad.len();
+        bad[n - 1] ^= 1;
+        run.raw("context load corrupted", &c(0x161, &bad), false);
+        let mut short = ctx.clone();
+        short[21] = 0x20; // integrity size 32
+        run.raw("context load short integrity", &c(0x161, &short), false);
+        let mut other = ctx.clone();
+        other[8..12].copy_from_slice(&0x0200_0005u32.to_be_bytes());
+        run.raw("context load other handle", &c(0x161, &other), false);
+        let r = run.raw("context load", &c(0x161, &ctx), true);
+        let _ = r;
+        run.raw("context load replay", &c(0x161, &ctx), false);
+        let sv2 = run.t.tx(&c(0x162, &l.handle.to_be_bytes()));
+        run.note("context save 2", format!("rc {:#x}", rc(&sv2)));
+        run.raw("flush saved", &c(CC_FLUSH, &l.handle.to_be_bytes()), false);
+        if sv2.len() > 10 {
+            run.raw("load flushed", &c(0x161, &sv2[10..]), false);
+        }
+    }
+    run.raw(
+        "context save pcr",
+        &c(0x162, &0x8000_0000u32.to_be_bytes()),
+        false,
+    );
+    run.raw(
+        "context save absent",
+        &c(0x162, &0x0200_0009u32.to_be_bytes()),
+        false,
+    );
     // A session bound to lockout is DA-bound: refused while lockoutAuth is locked out.
     run.raw(
         "bind lockout",

@@ -5,10 +5,12 @@
 //!
 //! What it is: the session bookkeeping, with libtpms's limits (MAX_LOADED_SESSIONS 3,
 //! MAX_ACTIVE_SESSIONS 64) and its handle assignment (the first free context-array entry),
-//! and the session key derivation (Part 1 §19.6.8). What it is not (yet): HMAC authorization
-//! with these sessions, parameter encryption, policy assertions, and ContextSave/ContextLoad of
-//! sessions — the context counter and the gap rule are kept so those can be added without
-//! changing the state format.
+//! the session key derivation (Part 1 §19.6.8), and saving/loading session contexts with
+//! libtpms's context counter and gap rule (`SessionContextSave`, `SessionContextLoad`,
+//! `SequenceNumberForSavedContextIsValid`). Authorization with sessions is in `auth.rs`, the
+//! commands in `cmd/session.rs` and `cmd/policy.rs`. Not kept (yet): saved-session entries
+//! across Shutdown(STATE)/Startup (libtpms keeps them in NV; here they live in the volatile
+//! image only and are lost at _TPM_Init).
 
 use tpm_crypto::hash::HashAlg;
 use tpm_crypto::secret::SecretBytes;
@@ -149,6 +151,104 @@ impl Session {
             let start = p.start_time;
             *p = PolicyState::new(self.auth_hash, start);
         }
+    }
+}
+
+impl Session {
+    /// Marshal for the volatile image and saved contexts.
+    pub fn marshal(&self, w: &mut Writer<'_>) {
+        let s = self;
+        w.u8(s.kind.code());
+        w.u16(s.auth_hash.tpm_alg());
+        put_bytes(w, &s.nonce_tpm);
+        put_bytes(w, s.session_key.as_bytes());
+        w.u16(s.symmetric.alg);
+        w.u16(s.symmetric.key_bits);
+        w.u16(s.symmetric.mode);
+        match &s.bound {
+            None => w.u8(0),
+            Some(b) => {
+                w.u8(1);
+                put_bytes(w, b.as_bytes());
+            }
+        }
+        w.u8(u8::from(s.da_bound) | u8::from(s.lockout_bound) << 1);
+        match &s.policy {
+            None => w.u8(0),
+            Some(p) => {
+                w.u8(1);
+                put_bytes(w, &p.digest);
+                w.u64(p.start_time);
+                w.u64(p.timeout);
+                w.u32(p.command_code);
+                w.u8(p.locality);
+                put_bytes(w, &p.cp_hash);
+                w.u32(p.pcr_counter);
+                w.u16(p.flags);
+            }
+        }
+    }
+
+    /// Read what [`Session::marshal`] wrote, checking its invariants.
+    ///
+    /// # Errors
+    /// A malformed or inconsistent session.
+    pub fn unmarshal(r: &mut Reader<'_>) -> Result<Session, &'static str> {
+        const BAD: &str = "malformed session section";
+        let kind = SessionKind::from_code(r.read_u8().map_err(|_| BAD)?).ok_or(BAD)?;
+        let auth_hash = HashAlg::from_tpm_alg(r.read_u16().map_err(|_| BAD)?).ok_or(BAD)?;
+        let nonce_tpm = get_bytes(r, 64)?;
+        let key = get_bytes(r, 64)?;
+        let symmetric = SymDef {
+            alg: r.read_u16().map_err(|_| BAD)?,
+            key_bits: r.read_u16().map_err(|_| BAD)?,
+            mode: r.read_u16().map_err(|_| BAD)?,
+        };
+        let bound = if get_flag(r)? {
+            let b = get_bytes(r, BOUND_SIZE)?;
+            if b.len() != BOUND_SIZE {
+                return Err(BAD);
+            }
+            Some(SecretBytes::new(b))
+        } else {
+            None
+        };
+        let f = r.read_u8().map_err(|_| BAD)?;
+        if f > 3 {
+            return Err(BAD);
+        }
+        let policy = if get_flag(r)? {
+            let digest = get_bytes(r, 64)?;
+            if digest.len() != auth_hash.digest_size() {
+                return Err(BAD);
+            }
+            Some(PolicyState {
+                digest,
+                start_time: r.read_u64().map_err(|_| BAD)?,
+                timeout: r.read_u64().map_err(|_| BAD)?,
+                command_code: r.read_u32().map_err(|_| BAD)?,
+                locality: r.read_u8().map_err(|_| BAD)?,
+                cp_hash: get_bytes(r, 64)?,
+                pcr_counter: r.read_u32().map_err(|_| BAD)?,
+                flags: r.read_u16().map_err(|_| BAD)?,
+            })
+        } else {
+            None
+        };
+        if policy.is_some() != kind.is_policy() {
+            return Err(BAD);
+        }
+        Ok(Session {
+            kind,
+            auth_hash,
+            nonce_tpm,
+            session_key: SecretBytes::new(key),
+            symmetric,
+            bound,
+            da_bound: f & 1 != 0,
+            lockout_bound: f & 2 != 0,
+            policy,
+        })
     }
 }
 
@@ -382,6 +482,101 @@ impl Sessions {
         ))
     }
 
+    /// ContextIdSetOldest: the context-array index of the oldest saved session.
+    fn oldest_saved(&self) -> Option<usize> {
+        let low = (self.context_counter & 0xFFFF) as u16;
+        let mut best: Option<(u16, usize)> = None;
+        for (i, e) in self.context_array.iter().enumerate() {
+            if usize::from(*e) > LOADED {
+                let d = e.wrapping_sub(low);
+                if best.is_none_or(|(b, _)| d <= b) {
+                    best = Some((d, i));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    fn masked_counter(&self) -> u16 {
+        (self.context_counter & 0xFFFF) as u16
+    }
+
+    /// SessionContextSave: the loaded session `h` leaves its slot; its context-array entry
+    /// takes the low bits of the new contextID, which is returned with the session.
+    ///
+    /// # Errors
+    /// TPM_RC_CONTEXT_GAP when the oldest saved session would become ambiguous;
+    /// TPM_RC_TOO_MANY_CONTEXTS when the counter is exhausted.
+    pub fn context_save(&mut self, h: TpmHandle) -> Result<(u64, Session), TpmRc> {
+        let idx = Self::index(h).ok_or(TpmRc::FAILURE)?;
+        let v = usize::from(*self.context_array.get(idx).ok_or(TpmRc::FAILURE)?);
+        if v == 0 || v > LOADED {
+            return Err(TpmRc::FAILURE);
+        }
+        if let Some(o) = self.oldest_saved() {
+            if self.context_array.get(o) == Some(&self.masked_counter()) {
+                return Err(TpmRc::CONTEXT_GAP);
+            }
+        }
+        let id = self.context_counter;
+        let next = id.checked_add(1).ok_or(TpmRc::TOO_MANY_CONTEXTS)?;
+        let session = self
+            .slots
+            .get_mut(v - 1)
+            .and_then(Option::take)
+            .ok_or(TpmRc::FAILURE)?;
+        if let Some(e) = self.context_array.get_mut(idx) {
+            *e = (id & 0xFFFF) as u16;
+        }
+        self.context_counter = next;
+        if self.masked_counter() == 0 {
+            self.context_counter += u64::from(MAX_LOADED_SESSIONS) + 1;
+        }
+        Ok((id, session))
+    }
+
+    /// SequenceNumberForSavedContextIsValid and SessionContextLoad: `session`, saved as
+    /// `h` with contextID `sequence`, goes back into a slot.
+    ///
+    /// # Errors
+    /// TPM_RC_HANDLE (the caller numbers it) when `h` has no saved context of that sequence
+    /// (already loaded, flushed, replayed, or too old); TPM_RC_SESSION_MEMORY;
+    /// TPM_RC_CONTEXT_GAP.
+    pub fn context_load(
+        &mut self,
+        h: TpmHandle,
+        sequence: u64,
+        session: Session,
+    ) -> Result<(), TpmRc> {
+        let idx = Self::index(h).ok_or(TpmRc::HANDLE)?;
+        let e = *self.context_array.get(idx).ok_or(TpmRc::HANDLE)?;
+        if usize::from(e) <= LOADED
+            || e != (sequence & 0xFFFF) as u16
+            || sequence > self.context_counter
+            || self.context_counter - sequence > 0x1_0000
+        {
+            return Err(TpmRc::HANDLE);
+        }
+        let slot = self
+            .slots
+            .iter()
+            .position(Option::is_none)
+            .ok_or(TpmRc::SESSION_MEMORY)?;
+        let free = self.slots.iter().filter(|s| s.is_none()).count();
+        if let Some(o) = self.oldest_saved() {
+            if free == 1 && self.context_array.get(o) == Some(&self.masked_counter()) && idx != o {
+                return Err(TpmRc::CONTEXT_GAP);
+            }
+        }
+        if let (Some(entry), Some(place)) =
+            (self.context_array.get_mut(idx), self.slots.get_mut(slot))
+        {
+            *entry = u16::try_from(slot + 1).map_err(|_| TpmRc::FAILURE)?;
+            *place = Some(session);
+        }
+        Ok(())
+    }
+
     /// SessionFlush of a loaded or saved session; false when `h` is neither.
     pub fn flush(&mut self, h: TpmHandle) -> bool {
         let Some(i) = Self::index(h) else {
@@ -430,35 +625,7 @@ impl Sessions {
                 None => w.u8(0),
                 Some(s) => {
                     w.u8(1);
-                    w.u8(s.kind.code());
-                    w.u16(s.auth_hash.tpm_alg());
-                    put_bytes(w, &s.nonce_tpm);
-                    put_bytes(w, s.session_key.as_bytes());
-                    w.u16(s.symmetric.alg);
-                    w.u16(s.symmetric.key_bits);
-                    w.u16(s.symmetric.mode);
-                    match &s.bound {
-                        None => w.u8(0),
-                        Some(b) => {
-                            w.u8(1);
-                            put_bytes(w, b.as_bytes());
-                        }
-                    }
-                    w.u8(u8::from(s.da_bound) | u8::from(s.lockout_bound) << 1);
-                    match &s.policy {
-                        None => w.u8(0),
-                        Some(p) => {
-                            w.u8(1);
-                            put_bytes(w, &p.digest);
-                            w.u64(p.start_time);
-                            w.u64(p.timeout);
-                            w.u32(p.command_code);
-                            w.u8(p.locality);
-                            put_bytes(w, &p.cp_hash);
-                            w.u32(p.pcr_counter);
-                            w.u16(p.flags);
-                        }
-                    }
+                    s.marshal(w);
                 }
             }
         }
@@ -479,60 +646,7 @@ impl Sessions {
         }
         for slot in s.slots.iter_mut() {
             if get_flag(r)? {
-                let kind = SessionKind::from_code(r.read_u8().map_err(|_| BAD)?).ok_or(BAD)?;
-                let auth_hash = HashAlg::from_tpm_alg(r.read_u16().map_err(|_| BAD)?).ok_or(BAD)?;
-                let nonce_tpm = get_bytes(r, 64)?;
-                let key = get_bytes(r, 64)?;
-                let symmetric = SymDef {
-                    alg: r.read_u16().map_err(|_| BAD)?,
-                    key_bits: r.read_u16().map_err(|_| BAD)?,
-                    mode: r.read_u16().map_err(|_| BAD)?,
-                };
-                let bound = if get_flag(r)? {
-                    let b = get_bytes(r, BOUND_SIZE)?;
-                    if b.len() != BOUND_SIZE {
-                        return Err(BAD);
-                    }
-                    Some(SecretBytes::new(b))
-                } else {
-                    None
-                };
-                let f = r.read_u8().map_err(|_| BAD)?;
-                if f > 3 {
-                    return Err(BAD);
-                }
-                let policy = if get_flag(r)? {
-                    let digest = get_bytes(r, 64)?;
-                    if digest.len() != auth_hash.digest_size() {
-                        return Err(BAD);
-                    }
-                    Some(PolicyState {
-                        digest,
-                        start_time: r.read_u64().map_err(|_| BAD)?,
-                        timeout: r.read_u64().map_err(|_| BAD)?,
-                        command_code: r.read_u32().map_err(|_| BAD)?,
-                        locality: r.read_u8().map_err(|_| BAD)?,
-                        cp_hash: get_bytes(r, 64)?,
-                        pcr_counter: r.read_u32().map_err(|_| BAD)?,
-                        flags: r.read_u16().map_err(|_| BAD)?,
-                    })
-                } else {
-                    None
-                };
-                if policy.is_some() != kind.is_policy() {
-                    return Err(BAD);
-                }
-                *slot = Some(Session {
-                    kind,
-                    auth_hash,
-                    nonce_tpm,
-                    session_key: SecretBytes::new(key),
-                    symmetric,
-                    bound,
-                    da_bound: f & 1 != 0,
-                    lockout_bound: f & 2 != 0,
-                    policy,
-                });
+                *slot = Some(Session::unmarshal(r)?);
             }
         }
         // Every loaded slot is referenced exactly once, and every reference is to a loaded
@@ -546,9 +660,6 @@ impl Sessions {
             if refs != usize::from(slot.is_some()) {
                 return Err("session slots and context array disagree");
             }
-        }
-        if s.context_array.iter().any(|v| usize::from(*v) > LOADED) {
-            return Err("saved session contexts are not supported");
         }
         Ok(s)
     }

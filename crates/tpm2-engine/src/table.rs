@@ -6,9 +6,9 @@
 
 use tpm_wire::WireError;
 use tpm2_types::{
-    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhEntity, TpmiDhObject, TpmiDhPcr, TpmiRhClear,
-    TpmiRhEnables, TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy, TpmiRhLockout,
-    TpmiRhPlatform, TpmiRhProvision, TpmiShPolicy,
+    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhContext, TpmiDhEntity, TpmiDhObject, TpmiDhPcr,
+    TpmiRhClear, TpmiRhEnables, TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy,
+    TpmiRhLockout, TpmiRhPlatform, TpmiRhProvision, TpmiShPolicy,
 };
 
 use crate::cmd;
@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 44] = [
+pub(crate) static COMMANDS: [CommandDef; 46] = [
     row!(
         HIERARCHY_CONTROL,
         [h!(TpmiRhHierarchy, User)],
@@ -207,6 +207,19 @@ pub(crate) static COMMANDS: [CommandDef; 44] = [
         SEQUENCE_UPDATE,
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_update
+    ),
+    row!(
+        CONTEXT_LOAD,
+        [],
+        cmd::session::context_load,
+        no_sessions,
+        rhandle
+    ),
+    row!(
+        CONTEXT_SAVE,
+        [h!(TpmiDhContext, None)],
+        cmd::session::context_save,
+        no_sessions
     ),
     row!(FLUSH_CONTEXT, [], cmd::session::flush_context, no_sessions),
     row!(
@@ -341,6 +354,8 @@ mod tests {
             (0x0145, 1, 0, 0, 0, 0),
             (0x0146, 1, 0, 0, 0, 0),
             (0x015c, 0, 0, 0, 1, 0),
+            (0x0161, 0, 0, 0, 0, 1),
+            (0x0162, 0, 0, 0, 1, 0),
             (0x0165, 0, 0, 0, 0, 0),
             (0x016b, 0, 0, 0, 1, 0),
             (0x016c, 0, 0, 0, 1, 0),

@@ -1,5 +1,6 @@
-//! Session commands: TPM2_StartAuthSession, TPM2_PolicyRestart (TPM 2.0 Part 3 §11), the
-//! session branch of TPM2_FlushContext (§28.4) and TPM2_PolicyGetDigest (§23.19); libtpms
+//! Session commands: TPM2_StartAuthSession, TPM2_PolicyRestart (TPM 2.0 Part 3 §11),
+//! TPM2_ContextSave/ContextLoad of sessions and TPM2_FlushContext (§28) and
+//! TPM2_PolicyGetDigest (§23.19); libtpms
 //! `SessionCommands.c`, `ContextCommands.c`, `PolicyGetDigest.c`.
 //!
 //! Salted sessions need a loaded asymmetric key, which the engine does not have yet: a tpmKey
@@ -129,6 +130,137 @@ pub(crate) fn policy_get_digest(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(),
         .map(|p| p.digest.as_slice())
         .unwrap_or(&[]);
     ctx.write(&Tpm2bDigest::new(d).map_err(|_| TpmRc::FAILURE)?);
+    Ok(())
+}
+
+/// The context blob's keys (this engine's format, opaque to callers): AES-256-CFB key and IV
+/// from KDFa(SHA-256, nullProof, "CONTEXT", sequence, savedHandle), integrity HMAC-SHA512 with
+/// the nullProof over totalResetCount, sequence, savedHandle, hierarchy and the ciphertext.
+/// Sessions are saved in the null hierarchy, so a TPM Reset (new nullProof) voids them, as
+/// it clears libtpms's context array.
+fn context_keys(tpm: &Tpm2, sequence: u64, handle: u32) -> zeroize::Zeroizing<[u8; 48]> {
+    let mut k = zeroize::Zeroizing::new([0u8; 48]);
+    tpm_crypto::kdf::kdfa(
+        HashAlg::Sha256,
+        tpm.proof(TpmHandle::NULL),
+        b"CONTEXT",
+        &sequence.to_be_bytes(),
+        &handle.to_be_bytes(),
+        384,
+        &mut k[..],
+    );
+    k
+}
+
+fn context_integrity(
+    tpm: &Tpm2,
+    sequence: u64,
+    handle: u32,
+    hierarchy: u32,
+    enc: &[u8],
+) -> Vec<u8> {
+    let mut m = tpm_crypto::hmac::HmacState::new(HashAlg::Sha512, tpm.proof(TpmHandle::NULL));
+    m.update(&tpm.perm.total_reset_count.to_be_bytes());
+    m.update(&sequence.to_be_bytes());
+    m.update(&handle.to_be_bytes());
+    m.update(&hierarchy.to_be_bytes());
+    m.update(enc);
+    m.finalize().as_slice().to_vec()
+}
+
+fn context_cipher(
+    tpm: &Tpm2,
+    sequence: u64,
+    handle: u32,
+    data: &mut [u8],
+    decrypt: bool,
+) -> Result<(), TpmRc> {
+    use tpm_crypto::sym::{AesKey, SymMode};
+    let k = context_keys(tpm, sequence, handle);
+    let aes = AesKey::new(k.get(..32).unwrap_or(&[])).map_err(|_| TpmRc::FAILURE)?;
+    let mut iv = [0u8; 16];
+    iv.copy_from_slice(k.get(32..).unwrap_or(&[0; 16]));
+    let r = if decrypt {
+        tpm_crypto::sym::decrypt(&aes, SymMode::Cfb, &mut iv, data)
+    } else {
+        tpm_crypto::sym::encrypt(&aes, SymMode::Cfb, &mut iv, data)
+    };
+    r.map_err(|_| TpmRc::FAILURE)
+}
+
+/// TPM 2.0 Part 3 §28.2 TPM2_ContextSave for sessions (libtpms `TPM2_ContextSave`,
+/// `SessionContextSave`). Saving transient objects belongs with loaded objects and is not
+/// implemented: TPM_RC_HANDLE for handle 1.
+pub(crate) fn context_save(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    ctx.end()?;
+    let h = ctx.handles[0];
+    if !matches!(h.handle_type(), TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION) {
+        return Err(TpmRc::HANDLE.handle(1));
+    }
+    let (sequence, session) = tpm.sessions.context_save(h)?;
+    let mut plain = zeroize::Zeroizing::new(sequence.to_be_bytes().to_vec());
+    session.marshal(&mut tpm_wire::Writer::to_vec(&mut plain));
+    let mut enc = plain.to_vec();
+    context_cipher(tpm, sequence, h.0, &mut enc, false)?;
+    let hierarchy = TpmHandle::NULL.0;
+    let integrity = context_integrity(tpm, sequence, h.0, hierarchy, &enc);
+    let blob_len = 2 + integrity.len() + enc.len();
+    let out = &mut ctx.out;
+    out.extend_from_slice(&sequence.to_be_bytes());
+    out.extend_from_slice(&h.0.to_be_bytes());
+    out.extend_from_slice(&hierarchy.to_be_bytes());
+    out.extend_from_slice(
+        &u16::try_from(blob_len)
+            .map_err(|_| TpmRc::FAILURE)?
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(&u16::try_from(integrity.len()).unwrap_or(0).to_be_bytes());
+    out.extend_from_slice(&integrity);
+    out.extend_from_slice(&enc);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §28.3 TPM2_ContextLoad for sessions (libtpms `TPM2_ContextLoad`, checks
+/// in its order). Object contexts (savedHandle 0x80000000-0x80000002) are not implemented:
+/// TPM_RC_HANDLE for parameter 1.
+pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let c: tpm2_types::TpmsContext = ctx.param()?;
+    ctx.end()?;
+    let p1 = |rc: TpmRc| rc.parameter(1);
+    let handle = c.saved_handle.0;
+    let blob: &[u8] = &c.context_blob;
+    let mut r = tpm_wire::Reader::new(blob);
+    let isize = usize::from(r.read_u16().map_err(|_| p1(TpmRc::SIZE))?);
+    let integrity = r.take(isize).map_err(|_| p1(TpmRc::SIZE))?;
+    if integrity.len() != HashAlg::Sha512.digest_size() || r.remaining() < 8 {
+        return Err(p1(TpmRc::SIZE));
+    }
+    let enc = r.rest();
+    let want = context_integrity(tpm, c.sequence, handle.0, c.hierarchy.0.0, enc);
+    if !tpm_crypto::secret::ct_eq(&want, integrity) {
+        return Err(p1(TpmRc::INTEGRITY));
+    }
+    if !matches!(
+        handle.handle_type(),
+        TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION
+    ) {
+        return Err(p1(TpmRc::HANDLE));
+    }
+    let mut plain = zeroize::Zeroizing::new(enc.to_vec());
+    context_cipher(tpm, c.sequence, handle.0, &mut plain, true)?;
+    let mut pr = tpm_wire::Reader::new(&plain);
+    let seq = pr.read_u64().map_err(|_| p1(TpmRc::INTEGRITY))?;
+    let session = crate::session::Session::unmarshal(&mut pr).map_err(|_| p1(TpmRc::INTEGRITY))?;
+    if seq != c.sequence
+        || !pr.is_empty()
+        || session.kind.is_policy() != (handle.handle_type() == TpmHt::POLICY_SESSION)
+    {
+        return Err(p1(TpmRc::INTEGRITY));
+    }
+    tpm.sessions
+        .context_load(handle, c.sequence, session)
+        .map_err(|rc| if rc == TpmRc::HANDLE { p1(rc) } else { rc })?;
+    ctx.rhandle = Some(handle);
     Ok(())
 }
 
