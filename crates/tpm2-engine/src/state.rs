@@ -329,6 +329,9 @@ mod tag {
     /// its volatile state). Not critical: an older build ignores it and resumes with the
     /// permanent image's clock.
     pub const VOL_CLOCK: u16 = 0x0014;
+    /// Loaded transient objects of the running TPM (hash and event sequences), each encoded
+    /// by the engine. Not critical: an older build resumes without them, as after a flush.
+    pub const VOL_OBJECTS: u16 = 0x0016;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -624,6 +627,9 @@ pub struct Volatile {
     /// permanent image's clock lags: libtpms writes it to NV only when it crosses an update
     /// interval, so a TPM resumed elsewhere (migration) takes the clock from here.
     pub clock: Option<(u64, bool)>,
+    /// Loaded transient objects: (slot, the engine's encoding of the object). libtpms keeps
+    /// its object slots in the volatile state, so a sequence survives a migration.
+    pub objects: Vec<(u8, Zeroizing<Vec<u8>>)>,
 }
 
 /// The volatile image.
@@ -644,6 +650,16 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         img.section(tag::VOL_CLOCK, |w| {
             w.u64(clock);
             w.u8(u8::from(safe));
+        });
+    }
+    if !v.objects.is_empty() {
+        img.section(tag::VOL_OBJECTS, |w| {
+            w.u8(u8::try_from(v.objects.len()).unwrap_or(0));
+            for (slot, bytes) in &v.objects {
+                w.u8(*slot);
+                w.u32(u32::try_from(bytes.len()).unwrap_or(0));
+                w.put(bytes);
+            }
         });
     }
     img.section(tag::VOL_PCRS, |w| {
@@ -676,6 +692,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
             tag::VOL_CLOCK,
+            tag::VOL_OBJECTS,
         ],
     )?;
     let mut c = img.required(tag::VOL_CLEAR)?;
@@ -714,6 +731,17 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
         None => None,
     };
+    let mut objects = Vec::new();
+    if let Some(mut o) = img.section(tag::VOL_OBJECTS) {
+        let n = o.read_u8().map_err(bad)?;
+        for _ in 0..n {
+            let slot = o.read_u8().map_err(bad)?;
+            let len = o.read_u32().map_err(bad)?;
+            let len = usize::try_from(len).map_err(|_| EngineError::BadState("object size"))?;
+            objects.push((slot, Zeroizing::new(o.take(len).map_err(bad)?.to_vec())));
+        }
+        finish(o)?;
+    }
     Ok(Volatile {
         clear,
         reset,
@@ -725,6 +753,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         time,
         alloc,
         clock,
+        objects,
     })
 }
 
