@@ -4,7 +4,7 @@
 //! (flipped byte, truncated, empty, lengths beyond the file) refused with the files left
 //! byte-identical, the `.lock` against a second daemon, and migration between two daemons
 //! through GET_STATEBLOB/SET_STATEBLOB (with and without a migration key, and with the
-//! wrong one).
+//! wrong one): PCRs, clock and a loaded object (a hash sequence) carry over.
 
 mod common;
 
@@ -427,6 +427,20 @@ fn migration_case(src_key: Option<&[u8]>, dst_key: Option<&[u8]>) -> Result<(), 
     extend_pcr10(&mut s, 7);
     let pcr = read_pcr10(&mut s);
     let clock = read_clock(&mut s);
+    // A loaded object: a SHA-256 hash sequence with half of its data.
+    let r = transact(
+        &mut s,
+        &[0x80, 0x01, 0, 0, 0, 14, 0, 0, 0x01, 0x86, 0, 0, 0, 0x0b],
+    );
+    assert_eq!(rc(&r), 0);
+    let seq = r[10..14].to_vec();
+    let mut upd = vec![0x80, 0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x5c];
+    upd.extend_from_slice(&seq);
+    upd.extend_from_slice(&[0, 0, 0, 9, 0x40, 0, 0, 9, 0, 0, 1, 0, 0, 0, 3]);
+    upd.extend_from_slice(b"abc");
+    let n = u32::try_from(upd.len()).unwrap().to_be_bytes();
+    upd[2..6].copy_from_slice(&n);
+    assert_eq!(rc(&transact(&mut s, &upd)), 0);
     drop(s);
     // The blobs QEMU moves: encrypted with the migration key when one is set (swtpm marks
     // that in the blob's header, not in state_flags, which is about the state-file key).
@@ -447,6 +461,25 @@ fn migration_case(src_key: Option<&[u8]>, dst_key: Option<&[u8]>) -> Result<(), 
     let after = read_clock(&mut s);
     assert!(after >= clock, "clock went back: {clock} -> {after}");
     extend_pcr10(&mut s, 8);
+    // The sequence came along: complete it with "def" on B.
+    let mut done = vec![0x80, 0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x3e];
+    done.extend_from_slice(&seq);
+    done.extend_from_slice(&[0, 0, 0, 9, 0x40, 0, 0, 9, 0, 0, 1, 0, 0, 0, 3]);
+    done.extend_from_slice(b"def");
+    done.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+    let n = u32::try_from(done.len()).unwrap().to_be_bytes();
+    done[2..6].copy_from_slice(&n);
+    let r = transact(&mut s, &done);
+    assert_eq!(
+        rc(&r),
+        0,
+        "SequenceComplete of a migrated sequence: {r:02x?}"
+    );
+    assert_eq!(
+        &r[16..48],
+        &Sha256::digest(b"abcdef")[..],
+        "migrated sequence digest"
+    );
     Ok(())
 }
 

@@ -331,6 +331,9 @@ mod tag {
     pub const VOL_CLOCK: u16 = 0x0014;
     /// Loaded authorization sessions; optional (an image without it has none).
     pub const VOL_SESSIONS: u16 = CRITICAL | 0x0015;
+    /// Loaded transient objects of the running TPM (hash and event sequences), each encoded
+    /// by the engine. Not critical: an older build resumes without them, as after a flush.
+    pub const VOL_OBJECTS: u16 = 0x0016;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -628,6 +631,9 @@ pub struct Volatile {
     pub clock: Option<(u64, bool)>,
     /// The authorization sessions (lost at the next Startup, as libtpms loses them).
     pub(crate) sessions: crate::session::Sessions,
+    /// Loaded transient objects: (slot, the engine's encoding of the object). libtpms keeps
+    /// its object slots in the volatile state, so a sequence survives a migration.
+    pub objects: Vec<(u8, Zeroizing<Vec<u8>>)>,
 }
 
 /// The volatile image.
@@ -651,6 +657,16 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         });
     }
     img.section(tag::VOL_SESSIONS, |w| v.sessions.marshal(w));
+    if !v.objects.is_empty() {
+        img.section(tag::VOL_OBJECTS, |w| {
+            w.u8(u8::try_from(v.objects.len()).unwrap_or(0));
+            for (slot, bytes) in &v.objects {
+                w.u8(*slot);
+                w.u32(u32::try_from(bytes.len()).unwrap_or(0));
+                w.put(bytes);
+            }
+        });
+    }
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
             for pcr in 0..PCR_COUNT {
@@ -682,6 +698,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_PCRS,
             tag::VOL_CLOCK,
             tag::VOL_SESSIONS,
+            tag::VOL_OBJECTS,
         ],
     )?;
     let mut c = img.required(tag::VOL_CLEAR)?;
@@ -728,6 +745,17 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
         None => crate::session::Sessions::default(),
     };
+    let mut objects = Vec::new();
+    if let Some(mut o) = img.section(tag::VOL_OBJECTS) {
+        let n = o.read_u8().map_err(bad)?;
+        for _ in 0..n {
+            let slot = o.read_u8().map_err(bad)?;
+            let len = o.read_u32().map_err(bad)?;
+            let len = usize::try_from(len).map_err(|_| EngineError::BadState("object size"))?;
+            objects.push((slot, Zeroizing::new(o.take(len).map_err(bad)?.to_vec())));
+        }
+        finish(o)?;
+    }
     Ok(Volatile {
         sessions,
         clear,
@@ -740,6 +768,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         time,
         alloc,
         clock,
+        objects,
     })
 }
 
