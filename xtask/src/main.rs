@@ -7,7 +7,7 @@
 //! - `fuzz-corpus`: rewrite the seed corpora of the cargo-fuzz targets under `fuzz/corpus/`,
 //!   see [`corpus`].
 //! - `bench-compare [--iterations N] [--quick] [--transport unix|tcp]`: our `swtpm` against
-//!   the Debian one, round trips per command, start-up, memory, state sizes; see [`bench`].
+//!   the Debian one, round trips per command, start-up, memory, state sizes; see [`mod@bench`].
 
 mod bench;
 mod corpus;
