@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 31] = [
+pub(crate) static COMMANDS: [CommandDef; 32] = [
     row!(
         HIERARCHY_CONTROL,
         [h!(TpmiRhHierarchy, User)],
@@ -208,6 +208,7 @@ pub(crate) static COMMANDS: [CommandDef; 31] = [
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_update
     ),
+    row!(FLUSH_CONTEXT, [], cmd::context::flush_context, no_sessions),
     row!(GET_CAPABILITY, [], cmd::capability::get_capability),
     row!(GET_RANDOM, [], cmd::random::get_random),
     row!(GET_TEST_RESULT, [], cmd::testing::get_test_result),
@@ -283,6 +284,7 @@ mod tests {
             (0x0145, 1, 0, 0, 0, 0),
             (0x0146, 1, 0, 0, 0, 0),
             (0x015c, 0, 0, 0, 1, 0),
+            (0x0165, 0, 0, 0, 0, 0),
             (0x017a, 0, 0, 0, 0, 0),
             (0x017b, 0, 0, 0, 0, 0),
             (0x017c, 0, 0, 0, 0, 0),

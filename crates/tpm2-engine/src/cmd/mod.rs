@@ -4,6 +4,7 @@
 
 pub(crate) mod capability;
 pub(crate) mod clock;
+pub(crate) mod context;
 pub(crate) mod hash;
 pub(crate) mod hierarchy;
 pub(crate) mod pcr;
