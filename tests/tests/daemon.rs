@@ -378,11 +378,11 @@ fn refusals_and_print_outputs() {
     let out = Command::new(swtpm_bin()).arg("-v").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("TPM emulator version "));
     let out = Command::new(swtpm_bin())
-        .args(["socket", "--tpm2", "--runas", "tss"])
+        .args(["socket", "--tpm2", "--pcap", "file=/x"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'--runas'"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'--pcap'"));
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(swtpm_bin())
         .args(["socket", "--tpm2", "--print-states", "--tpmstate"])

@@ -15,6 +15,10 @@ const TARGETS: &[&str] = &[
     "tpm2_execute",
     "state_load",
     "ctrl_frame",
+    "cli_args",
+    "store_wrapper",
+    "store_linear",
+    "ctrl_stateblob",
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -73,6 +77,47 @@ fn corpus_state_load() {
 #[test]
 fn corpus_ctrl_frame() {
     replay(TARGETS[4], swtpm_protocol::fuzzing::ctrl_stream);
+}
+
+#[test]
+fn corpus_cli_args() {
+    replay(TARGETS[5], ferrotpm::fuzzing::cli_args);
+}
+
+#[test]
+fn corpus_store_wrapper() {
+    replay(TARGETS[6], tpm_store::fuzzing::state_wrapper);
+}
+
+#[test]
+fn corpus_store_linear() {
+    replay(TARGETS[7], tpm_store::fuzzing::linear_header);
+}
+
+#[test]
+fn corpus_ctrl_stateblob() {
+    replay(TARGETS[8], ferrotpm::fuzzing::stateblob);
+}
+
+/// Writes the seeds of the store targets (their blobs carry random IVs, so they are generated
+/// once and committed): `cargo test -p ferrotpm-tests --test fuzz_corpus -- --ignored
+/// write_store_seeds`.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand"]
+fn write_store_seeds() {
+    type Gen = fn() -> Vec<(String, Vec<u8>)>;
+    let gens: [(&str, Gen); 3] = [
+        ("store_wrapper", tpm_store::fuzzing::wrapper_seeds),
+        ("store_linear", tpm_store::fuzzing::linear_seeds),
+        ("ctrl_stateblob", ferrotpm::fuzzing::stateblob_seeds),
+    ];
+    for (target, g) in gens {
+        let dir = fuzz_dir().join("corpus").join(target);
+        fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in g() {
+            fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
 }
 
 /// Every target of `fuzz/Cargo.toml` is replayed here.

@@ -11,7 +11,9 @@
 //!   without the checksum fix-up flag;
 //! - `ctrl_frame`: QEMU's control-channel sequences (start, reset, hashing, outgoing and
 //!   incoming migration, shutdown) made with the client encoders, whole, pipelined,
-//!   fragmented, truncated, and with oversized or inconsistent lengths (`ctrl_frame_seeds`).
+//!   fragmented, truncated, and with oversized or inconsistent lengths (`ctrl_frame_seeds`);
+//! - `cli_args`: the command lines libvirt 9.0, swtpm_setup and operators give `swtpm` and
+//!   `swtpm_ioctl`, arguments separated by NUL bytes (`cli_args_seeds`).
 //!
 //! Every seed is small (at most a few KiB; the `ctrl_frame` migration seeds carry three
 //! blobs, up to 14 KiB). Files are named `<kind>-<nnn>`; the job first deletes the files of
@@ -228,7 +230,36 @@ pub fn run(root: &Path, vectors: &Path) -> Result<()> {
     )?;
 
     write_dir(root, "ctrl_frame", &ctrl_frame_seeds())?;
+    write_dir(root, "cli_args", &cli_args_seeds())?;
     Ok(())
+}
+
+/// The `cli_args` seeds: real command lines (libvirt-cmdlines.md, swtpm-interface.md) and a
+/// few malformed ones.
+fn cli_args_seeds() -> Vec<(String, Vec<u8>)> {
+    let lines: &[&str] = &[
+        "socket --ctrl type=unixio,path=/run/s.sock,mode=0600 --tpmstate dir=/var/lib/s,mode=0600 --log file=/var/log/s.log --terminate --tpm2",
+        "socket --ctrl type=unixio,path=/run/s.sock,mode=0600 --tpmstate dir=/var/lib/s,mode=0600 --log file=/l --terminate --tpm2 --key pwdfd=31,mode=aes-256-cbc --migration-key pwdfd=34,mode=aes-256-cbc",
+        "socket --flags not-need-init,startup-clear --tpmstate backend-uri=dir:///s --pid file=/p --tpm2 --key pwdfd=31,mode=aes-256-cbc --log file=/l --server type=tcp,fd=7 --ctrl type=unixio,clientfd=5",
+        "socket --print-capabilities --tpm2",
+        "socket --print-states --tpmstate backend-uri=dir:///s --tpm2 --log file=/l",
+        "socket --tpm2 --server type=tcp,port=2321,bindaddr=127.0.0.1 --ctrl type=tcp,port=2322 --flags not-need-init,startup-clear -t",
+        "chardev --tpm2 --fd 3 --tpmstate dir=/s --locality reject-locality-4,allow-set-locality",
+        "socket -p 2321 -td --tpm2 --tpmstate=dir=/s --log level=20,prefix=x,truncate",
+        "--unix /run/s.sock -s",
+        "--tcp 127.0.0.1:2322 --save permanent /tmp/p.blob",
+        "-stop --unix /s",
+        "--tcp :99999 -c",
+        "socket --tpmstate dir= --ctrl type=unixio,path= --server type=tcp,port=-1",
+        "socket --key file=/k,format=hex,mode=aes-cbc,remove=true --tpm2 --tpmstate dir=/s --ctrl type=unixio,path=/c",
+    ];
+    named(
+        "cmdline",
+        lines
+            .iter()
+            .map(|l| l.split(' ').collect::<Vec<_>>().join("\0").into_bytes())
+            .collect(),
+    )
 }
 
 /// One read carrying `req`.

@@ -6,7 +6,10 @@
 //!   file (default `tests/vectors/tpm2-traffic.txt`), see [`record`].
 //! - `fuzz-corpus`: rewrite the seed corpora of the cargo-fuzz targets under `fuzz/corpus/`,
 //!   see [`corpus`].
+//! - `bench-compare [--iterations N] [--quick] [--transport unix|tcp]`: our `swtpm` against
+//!   the Debian one, round trips per command, start-up, memory, state sizes; see [`bench`].
 
+mod bench;
 mod corpus;
 mod record;
 mod script;
@@ -30,7 +33,15 @@ fn main() -> Result<()> {
             std::path::Path::new("fuzz/corpus"),
             std::path::Path::new("tests/vectors/tpm2-traffic.txt"),
         ),
-        Some(other) => bail!("unknown job {other:?}; jobs: record, fuzz-corpus"),
-        None => bail!("usage: cargo xtask <job>; jobs: record [--out FILE], fuzz-corpus"),
+        Some("bench-compare") => {
+            let o = bench::Options::parse(args)?;
+            print!("{}", bench::run(std::path::Path::new("."), &o)?);
+            Ok(())
+        }
+        Some(other) => bail!("unknown job {other:?}; jobs: record, fuzz-corpus, bench-compare"),
+        None => bail!(
+            "usage: cargo xtask <job>; jobs: record [--out FILE], fuzz-corpus, bench-compare \
+             [--iterations N] [--quick] [--transport unix|tcp]"
+        ),
     }
 }

@@ -8,8 +8,12 @@
 //! control receive window (swtpm_ioctls(3): a partial control message is dropped with its
 //! connection).
 //!
-//! What it is not: no `-d` (refused by the CLI), no signal handling yet (SIGTERM kills the
-//! process; state is already persisted after every command), no TPM 1.2, no CUSE.
+//! SIGTERM (as swtpm) ends the loop after the command in progress and takes the normal exit
+//! path: the automatic TPM2_Shutdown, unlock, removal of the pid file and socket paths, exit
+//! status 0. SIGPIPE is ignored (the Rust runtime's default, and swtpm's).
+//!
+//! What it is not: no TPM 1.2, no CUSE; forking (`-d`), `--chroot` and `--runas` happen
+//! before [`Daemon::start`] (crate::sys::process), the seccomp filter in [`Daemon::arm`].
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -23,10 +27,10 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
-use swtpm_protocol::data::{DataFramer, Family, fatal_error_response};
+use swtpm_protocol::data::{DataFramer, Family, FrameError, fatal_error_response};
 use swtpm_protocol::{ControlServer, Disposition, ServerConfig};
 use tpm_store::key::{KeyOptions, KeySource, read_material};
-use tpm_store::{DirStore, StateKey, StateName, TpmVersion};
+use tpm_store::{DirStore, FileStore, StateKey, Store, TpmVersion};
 
 use crate::cli::{CtrlSpec, DataSpec, Options, PidOptions, StartupType, UnixPathSpec};
 use crate::error::{Error, io_err};
@@ -40,6 +44,8 @@ const CTRL_WINDOW: Duration = Duration::from_millis(500);
 const CTRL_READ: usize = swtpm_protocol::consts::CTRL_RECV_BUFFER;
 /// TPM_RC_COMMAND_SIZE, for a data frame whose size field is out of range.
 const TPM_RC_COMMAND_SIZE: u32 = 0x142;
+/// A TPM command header: tag, size, code.
+const TPM_HEADER_LEN: usize = 10;
 
 /// A listening socket.
 #[derive(Debug)]
@@ -146,6 +152,7 @@ enum Slot {
     CtrlConn,
     DataListen,
     DataConn,
+    Signal,
 }
 
 /// The running daemon.
@@ -164,6 +171,8 @@ pub struct Daemon {
     exiting: bool,
     unlink: Vec<PathBuf>,
     pid_file: Option<PathBuf>,
+    /// Read end of the SIGTERM self-pipe: readable once SIGTERM arrived.
+    sigterm: Option<std::os::unix::net::UnixStream>,
 }
 
 impl core::fmt::Debug for Daemon {
@@ -236,6 +245,17 @@ fn load_key(value: &str, fds: &mut FdAdopter, what: &str) -> Result<StateKey, Er
     Ok(opts.key_from_material(&material)?)
 }
 
+/// The store `--tpmstate` names: the directory (with `backup`) or the `file://` linear store.
+fn state_store(t: &crate::cli::TpmStateOptions, version: TpmVersion) -> Store {
+    if t.linear {
+        Store::File(FileStore::new(&t.dir, t.mode))
+    } else {
+        let mut s = DirStore::new(&t.dir, version, t.mode);
+        s.set_backup(t.backup);
+        Store::Dir(s)
+    }
+}
+
 /// `--print-states` (swtpm-interface §6.4): no trailing newline.
 pub fn print_states(opts: &Options) -> Result<String, Error> {
     let Some(ts) = &opts.tpmstate else {
@@ -246,20 +266,12 @@ pub fn print_states(opts: &Options) -> Result<String, Error> {
     } else {
         TpmVersion::Tpm12
     };
-    let store = DirStore::new(&ts.dir, version, ts.mode);
-    let mut entries = Vec::new();
-    for name in StateName::ALL {
-        let p = store.path(name);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) => entries.push(format!(
-                "{{\"name\": \"{}\", \"size\": {}}}",
-                name.as_str(),
-                m.len()
-            )),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(format!("stat {}", p.display()))(e)),
-        }
-    }
+    let store = state_store(ts, version);
+    let entries: Vec<String> = store
+        .stored_sizes()?
+        .into_iter()
+        .map(|(name, size)| format!("{{\"name\": \"{}\", \"size\": {size}}}", name.as_str()))
+        .collect();
     Ok(if entries.is_empty() {
         "{ \"type\": \"swtpm\", \"states\": [] }".to_string()
     } else {
@@ -403,7 +415,7 @@ impl Daemon {
         let store = opts
             .tpmstate
             .as_ref()
-            .map(|t| DirStore::new(&t.dir, TpmVersion::Tpm2, t.mode));
+            .map(|t| state_store(t, TpmVersion::Tpm2));
         let engine = Box::new(tpm2_engine::Tpm2::new(Box::new(
             tpm2_engine::platform::StdPlatform::new(),
         )));
@@ -412,6 +424,7 @@ impl Daemon {
             reject_locality_4: opts.locality.reject_locality_4,
             allow_set_locality: opts.locality.allow_set_locality,
             auto_shutdown: !opts.flags.disable_auto_shutdown,
+            incoming_migration: opts.migration.incoming,
         };
         log.info(&format!("ferrotpm swtpm {} starting", crate::cli::VERSION));
         let mut core = Core::new(engine, store, key, migration_key, cfg, log);
@@ -424,6 +437,17 @@ impl Daemon {
             }
         }
         let framer = DataFramer::new(core.buffer_size(), true);
+        // swtpm installs its SIGTERM handler after the TPM started (swtpm.c
+        // install_sighandlers): SIGTERM ends the main loop after the command in progress,
+        // then the exit path runs (auto TPM2_Shutdown, unlock, unlink) and the status is 0.
+        let sigterm = {
+            let (rx, tx) = std::os::unix::net::UnixStream::pair().map_err(io_err("signal pipe"))?;
+            rx.set_nonblocking(true).map_err(io_err("signal pipe"))?;
+            tx.set_nonblocking(true).map_err(io_err("signal pipe"))?;
+            signal_hook::low_level::pipe::register(signal_hook::consts::SIGTERM, tx)
+                .map_err(io_err("SIGTERM handler"))?;
+            Some(rx)
+        };
         Ok(Daemon {
             ctrl: ControlServer::new(ServerConfig {
                 tpm_running: core.running(),
@@ -443,7 +467,22 @@ impl Daemon {
             exiting: false,
             unlink,
             pid_file,
+            sigterm,
         })
+    }
+
+    /// The last start-up step of swtpm (swtpm-interface §2.10), after the TPM was started and
+    /// the SIGTERM handler installed: the seccomp filter (swtpm `create_seccomp_profile`).
+    /// On error the exit path runs (pid file and socket paths removed).
+    ///
+    /// # Errors
+    /// The filter could not be installed.
+    pub fn arm(&mut self, seccomp: crate::sys::seccomp::SeccompAction) -> Result<(), Error> {
+        let r = crate::sys::seccomp::install(seccomp);
+        if r.is_err() {
+            self.cleanup();
+        }
+        r
     }
 
     /// Serve until CMD_SHUTDOWN, a terminate condition, or a fatal storage error. Returns
@@ -496,6 +535,10 @@ impl Daemon {
                 // Nothing can ever reach us again.
                 return 0;
             }
+            if let Some(s) = &self.sigterm {
+                pfds.push(PollFd::from_borrowed_fd(s.as_fd(), PollFlags::IN));
+                slots.push(Slot::Signal);
+            }
             let timeout = self.ctrl_deadline.map(|d| {
                 let left = d.saturating_duration_since(Instant::now());
                 Timespec {
@@ -524,6 +567,13 @@ impl Daemon {
                     Slot::CtrlConn => self.ctrl_event(rev),
                     Slot::DataListen => self.accept_data(),
                     Slot::DataConn => self.data_event(rev),
+                    Slot::Signal => {
+                        self.core.log.info("SIGTERM: terminating");
+                        if let Some(c) = self.ctrl_conn.as_mut() {
+                            c.flush_blocking();
+                        }
+                        return 0;
+                    }
                 }
             }
             if self.ctrl_deadline.is_some_and(|d| Instant::now() >= d) {
@@ -672,7 +722,18 @@ impl Daemon {
         }
         let mut buf = vec![0u8; 4096 + 16];
         let n = match conn.read(&mut buf, None) {
-            Ok(0) => return self.close_data(true),
+            Ok(0) => {
+                // swtpm parity: a client that ends its stream after a whole header but
+                // before the size the header declares gets TPM_RC_COMMAND_SIZE (swtpm's
+                // read of the frame body fails); a partial header gets nothing.
+                if self.framer.buffered() >= TPM_HEADER_LEN && self.core.running() {
+                    let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+                    v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+                    conn.out.extend_from_slice(&v);
+                    conn.flush_blocking();
+                }
+                return self.close_data(true);
+            }
             Ok(n) => n,
             Err(e) if would_block(&e) => {
                 if rev.intersects(PollFlags::HUP | PollFlags::ERR) {
@@ -695,6 +756,15 @@ impl Daemon {
                     }
                 }
                 Ok(None) => break,
+                Err(FrameError::Skipped { .. }) => {
+                    // swtpm: libtpms answers a command above the buffer size (swtpm_ioctls(3)
+                    // CMD_SET_BUFFERSIZE) with TPM_RC_COMMAND_SIZE; the connection stays.
+                    out.extend_from_slice(&self.oversize_response());
+                    if self.disconnect {
+                        close = true;
+                        break;
+                    }
+                }
                 Err(e) => {
                     self.core.log.error(&format!("data channel: {e}"));
                     let rsp = if self.core.running() {
@@ -719,6 +789,18 @@ impl Daemon {
             Ok(true) if conn.close_after_flush => self.close_data(false),
             Ok(_) => {}
             Err(_) => self.close_data(true),
+        }
+    }
+
+    /// The answer to a data frame above the buffer size: TPM_RC_COMMAND_SIZE from a running
+    /// TPM, else the fatal response every command gets before INIT.
+    fn oversize_response(&self) -> Vec<u8> {
+        if self.core.running() {
+            let mut v = vec![0x80, 0x01, 0, 0, 0, 0x0a];
+            v.extend_from_slice(&TPM_RC_COMMAND_SIZE.to_be_bytes());
+            v
+        } else {
+            fatal_error_response(Family::Tpm2).to_vec()
         }
     }
 

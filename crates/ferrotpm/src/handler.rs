@@ -8,6 +8,8 @@
 
 use std::os::fd::OwnedFd;
 
+use sha2::Digest;
+use subtle::ConstantTimeEq;
 use swtpm_protocol::consts::{
     CONFIG_FLAG_FILE_KEY, CONFIG_FLAG_MIGRATION_KEY, INIT_FLAG_DELETE_VOLATILE,
     STATE_FLAG_DECRYPTED, STATE_FLAG_ENCRYPTED, cap, info,
@@ -16,7 +18,7 @@ use swtpm_protocol::data::{Family, Frame, fatal_error_response};
 use swtpm_protocol::server::{BufferSizes, StateBlob};
 use swtpm_protocol::{BlobType, ControlHandler, PtmRes};
 use tpm_device::{EngineError, InitFlags, StateKind, TpmEngine};
-use tpm_store::{DirStore, StateKey, StateName};
+use tpm_store::{StateKey, StateName, Store};
 
 use crate::error::Error;
 use crate::log::Logger;
@@ -37,6 +39,8 @@ const TPM_RC_INSUFFICIENT: u32 = 0x9a;
 const TPM_CC_SET_LOCALITY: u32 = 0x2000_1000;
 /// TPM 2 minimum buffer size (libtpms 0.9: sizeof(TPMS_CONTEXT) + 128, observed 2808).
 const MIN_BUFFER_SIZE: u32 = 2808;
+/// swtpm `mainloop.h` DEFAULT_LOCKING_RETRIES.
+const DEFAULT_LOCKING_RETRIES: u32 = 300;
 /// `TPM_SU_CLEAR`.
 pub const SU_CLEAR: u16 = 0;
 /// `TPM_SU_STATE`.
@@ -45,8 +49,14 @@ pub const SU_STATE: u16 = 1;
 /// The daemon's TPM: engine, store and the per-process settings.
 pub struct Core {
     engine: Box<dyn TpmEngine>,
-    store: Option<DirStore>,
+    store: Option<Store>,
     lock_enabled: bool,
+    /// `--migration incoming`, until the lock has been taken once (swtpm 0.10 mainloop.c).
+    incoming: bool,
+    /// Retries of the next lazy lock (swtpm `mlp->locking_retries`): 300 after the lock was
+    /// released for an outgoing migration, so that a source whose migration failed waits up
+    /// to 3 s for the destination to let go.
+    locking_retries: u32,
     key: Option<StateKey>,
     migration_key: Option<StateKey>,
     locality: u8,
@@ -54,7 +64,16 @@ pub struct Core {
     allow_set_locality: bool,
     auto_shutdown: bool,
     last_was_shutdown: bool,
+    /// A state write failed (disk full, I/O error): like libtpms after a failed NvCommit the
+    /// TPM is in failure mode, answers TPM_RC_FAILURE and writes nothing more until CMD_INIT
+    /// reloads the last durable state.
+    nv_failed: bool,
     buffer_size: u32,
+    /// The last GET_STATEBLOB answer: (kind, state flags, SHA-256 of the plain image, blob).
+    /// A repeated read of the same unchanged image (QEMU's retry, swtpm_ioctl's reads at
+    /// offsets) gets the same bytes, not a re-encryption under a fresh IV that would make
+    /// chunks of different reads not fit together.
+    last_blob: Option<(StateKind, u32, [u8; 32], StateBlob)>,
     /// Kinds given by CMD_SET_STATEBLOB and not yet consumed by INIT (they beat the files).
     cached: [bool; 3],
     /// Set by the daemon before feeding the control server: a data channel exists.
@@ -89,6 +108,9 @@ pub struct CoreConfig {
     pub allow_set_locality: bool,
     /// Not `--flags disable-auto-shutdown`.
     pub auto_shutdown: bool,
+    /// `--migration incoming`: INIT does not take the storage lock; the first SET_STATEBLOB,
+    /// LOCK_STORAGE or data-channel command does.
+    pub incoming_migration: bool,
 }
 
 fn name_of(kind: StateKind) -> StateName {
@@ -163,7 +185,7 @@ impl Core {
     /// A core over `engine`, with an optional state directory.
     pub fn new(
         engine: Box<dyn TpmEngine>,
-        store: Option<DirStore>,
+        store: Option<Store>,
         key: Option<StateKey>,
         migration_key: Option<StateKey>,
         cfg: CoreConfig,
@@ -174,6 +196,8 @@ impl Core {
             engine,
             store,
             lock_enabled: cfg.lock_enabled,
+            incoming: cfg.incoming_migration,
+            locking_retries: 0,
             key,
             migration_key,
             locality: 0,
@@ -183,10 +207,12 @@ impl Core {
             last_was_shutdown: false,
             buffer_size,
             cached: [false; 3],
+            last_blob: None,
             data_present: false,
             pending_fd: None,
             adopted_data_fd: None,
             fatal: None,
+            nv_failed: false,
             log,
         }
     }
@@ -194,6 +220,11 @@ impl Core {
     /// The TPM is powered on.
     pub fn running(&self) -> bool {
         self.engine.is_running()
+    }
+
+    /// The engine's current image of `kind` (what GET_STATEBLOB would wrap).
+    pub fn export(&self, kind: StateKind) -> zeroize::Zeroizing<Vec<u8>> {
+        self.engine.state(kind)
     }
 
     /// The current TPM buffer size (the data framer's limit).
@@ -213,7 +244,13 @@ impl Core {
             return Ok(());
         }
         match self.store.as_mut() {
-            Some(s) => s.lock(retries).map_err(Error::from),
+            Some(s) => {
+                s.lock(retries)?;
+                // swtpm `mainloop_ensure_locked_storage`: once locked, INIT locks again.
+                self.incoming = false;
+                self.locking_retries = 0;
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -226,7 +263,7 @@ impl Core {
     pub fn persist_dirty(&mut self) -> Result<(), Error> {
         while let Some(kind) = self.engine.take_dirty() {
             let image = self.engine.state(kind);
-            let Some(store) = self.store.as_ref() else {
+            let Some(store) = self.store.as_mut() else {
                 return Err(Error::Config("Missing backend URI".into()));
             };
             store.store(name_of(kind), &image, self.key.as_ref())?;
@@ -234,13 +271,24 @@ impl Core {
         Ok(())
     }
 
+    /// Persist what the engine marked dirty. On failure the change is not acknowledged, the
+    /// unwritten state is dropped (never written later), and the TPM enters failure mode as
+    /// libtpms does when NvCommit fails (ExecCommand: FAIL(FATAL_ERROR_INTERNAL)); the process
+    /// keeps serving, and CMD_INIT (a VM reset) brings back the last durable state.
     fn persist_or_fatal(&mut self) -> bool {
+        if self.nv_failed {
+            while self.engine.take_dirty().is_some() {}
+            return false;
+        }
         match self.persist_dirty() {
             Ok(()) => true,
             Err(e) => {
-                let msg = format!("Could not write the TPM state: {e}");
-                self.log.error(&msg);
-                self.fatal = Some(msg);
+                self.log.error(&format!(
+                    "Could not write the TPM state: {e}; the TPM is in failure mode until the \
+                     next CMD_INIT, which reloads the last state written"
+                ));
+                self.nv_failed = true;
+                while self.engine.take_dirty().is_some() {}
                 false
             }
         }
@@ -270,9 +318,28 @@ impl Core {
         self.persist_or_fatal();
     }
 
+    /// True while the state is released to a migration destination (locking on, lock not
+    /// held while the TPM runs: only after GET_STATEBLOB(savestate)).
+    fn handed_over(&self) -> bool {
+        self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked())
+    }
+
     /// Power off after the auto shutdown (CMD_STOP, CMD_SHUTDOWN, INIT on a running TPM,
     /// process exit).
+    ///
+    /// Not after an outgoing migration: once the savestate blob was handed out and the
+    /// storage lock released (and not re-taken by LOCK_STORAGE or a TPM command), the state
+    /// belongs to the migration destination, so neither the automatic TPM2_Shutdown nor any
+    /// write happens. (swtpm still sends it and writes the shared state without the lock;
+    /// an open point in swtpm, not followed here.)
     pub fn power_off(&mut self) {
+        if self.nv_failed || (self.engine.is_running() && self.handed_over()) {
+            // nv_failed: nothing of the running TPM may reach the disk any more;
+            // handed_over: the state belongs to the migration destination.
+            self.engine.shutdown();
+            while self.engine.take_dirty().is_some() {}
+            return;
+        }
         if self.engine.is_running() {
             self.maybe_auto_shutdown();
             self.engine.shutdown();
@@ -289,11 +356,81 @@ impl Core {
     /// TPM), or the engine refused it.
     pub fn start(&mut self, delete_volatile: bool) -> Result<(), Error> {
         self.power_off();
+        // The state is reloaded from storage below: failure mode ends here.
+        self.nv_failed = false;
         if self.store.is_none() {
             return Err(Error::Config("Missing backend URI".into()));
         }
-        self.lock(0)?;
+        // swtpm 0.10 `storage_locked = !incoming_migration` before tpmlib_start.
+        if !self.incoming {
+            self.lock(0)?;
+        }
+        let backup = self.store.as_ref().is_some_and(Store::backup);
+        if backup {
+            if let Some(s) = self.store.as_ref() {
+                s.restore_backup_pre_start()?;
+            }
+        }
+        let fresh_perm = self.load_images(delete_volatile);
+        if let Some(Store::File(f)) = self.store.as_mut() {
+            if f.take_formatted() {
+                // swtpm `SWTPM_NVRAM_Prepare_Linear`.
+                let msg = format!(
+                    "Formatting 'file://{}' as new linear NVRAM store",
+                    f.path().display()
+                );
+                self.log.stdout(&msg);
+            }
+        }
+        let fresh_perm = match fresh_perm {
+            Ok(f) => f,
+            // swtpm master `tpmlib_start`: with `backup`, a permanent state that cannot be
+            // started from is swapped with its backup and tried once more; if that fails too,
+            // the swap is reverted and the first error stands.
+            Err(first) if backup => {
+                let swapped = self.store.as_ref().map(Store::swap_backup);
+                if !matches!(swapped, Some(Ok(true))) {
+                    return Err(first);
+                }
+                self.log.error(&format!(
+                    "Could not start with the permanent state ({first}); attempting to start with the backup state file."
+                ));
+                match self.load_images(delete_volatile) {
+                    Ok(f) => f,
+                    Err(second) => {
+                        if let Some(s) = self.store.as_ref() {
+                            let _ = s.swap_backup();
+                        }
+                        self.log
+                            .error(&format!("The backup state file failed too: {second}"));
+                        return Err(first);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        self.cached = [false; 3];
+        self.last_was_shutdown = false;
+        if fresh_perm {
+            let image = self.engine.state(StateKind::Permanent);
+            if let Some(s) = self.store.as_mut() {
+                s.store(StateName::Permanent, &image, self.key.as_ref())?;
+            }
+        }
+        if delete_volatile {
+            if let Some(s) = self.store.as_mut() {
+                s.delete(StateName::Volatile)?;
+            }
+        }
+        self.persist_dirty()?;
+        Ok(())
+    }
+
+    /// Load `permall` and `volatilestate` into the engine (unless a SET_STATEBLOB blob stands
+    /// in for them) and power it on. `Ok(true)` if the permanent state is new (to be written).
+    fn load_images(&mut self, delete_volatile: bool) -> Result<bool, Error> {
         let mut fresh_perm = false;
+
         for kind in [StateKind::Permanent, StateKind::Volatile] {
             if self.cached.get(idx(kind)).copied().unwrap_or(false) {
                 if kind == StateKind::Permanent {
@@ -302,7 +439,7 @@ impl Core {
                 }
                 continue;
             }
-            let loaded = match self.store.as_ref() {
+            let loaded = match self.store.as_mut() {
                 Some(s) => s.load(name_of(kind), self.key.as_ref())?,
                 None => None,
             };
@@ -331,22 +468,8 @@ impl Core {
                 }
             }
         }
-        self.cached = [false; 3];
         self.engine.init(InitFlags { delete_volatile })?;
-        self.last_was_shutdown = false;
-        if fresh_perm {
-            let image = self.engine.state(StateKind::Permanent);
-            if let Some(s) = self.store.as_ref() {
-                s.store(StateName::Permanent, &image, self.key.as_ref())?;
-            }
-        }
-        if delete_volatile {
-            if let Some(s) = self.store.as_ref() {
-                s.delete(StateName::Volatile)?;
-            }
-        }
-        self.persist_dirty()?;
-        Ok(())
+        Ok(fresh_perm)
     }
 
     /// Send TPM2_Startup of `su` (`--flags startup-clear|startup-state`).
@@ -376,9 +499,12 @@ impl Core {
         if !self.engine.is_running() {
             return frame.response(&fatal_error_response(Family::Tpm2));
         }
+        if self.nv_failed {
+            return frame.response(&error_response(TPM_RC_FAILURE));
+        }
         // Lazy re-lock (after a savestate blob was read); failure ends the process.
         if self.lock_enabled && self.store.as_ref().is_some_and(|s| !s.is_locked()) {
-            if let Err(e) = self.lock(0) {
+            if let Err(e) = self.lock(self.locking_retries) {
                 let msg = format!("{e}");
                 self.log.error(&msg);
                 self.fatal = Some(msg);
@@ -424,7 +550,7 @@ impl Core {
         &mut self,
         kind: StateKind,
     ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, PtmRes> {
-        let Some(store) = self.store.as_ref() else {
+        let Some(store) = self.store.as_mut() else {
             return Err(PtmRes::FAIL);
         };
         match store.load(name_of(kind), self.key.as_ref()) {
@@ -500,7 +626,7 @@ impl ControlHandler for Core {
 
     fn store_volatile(&mut self) -> PtmRes {
         let image = self.engine.state(StateKind::Volatile);
-        let Some(store) = self.store.as_ref() else {
+        let Some(store) = self.store.as_mut() else {
             return PtmRes::FAIL;
         };
         let r = if image.is_empty() {
@@ -533,30 +659,43 @@ impl ControlHandler for Core {
         }
         let image = self.load_image(kind);
         if kind == StateKind::Volatile {
-            if let Some(s) = self.store.as_ref() {
+            if let Some(s) = self.store.as_mut() {
                 let _ = s.delete(StateName::Volatile);
             }
         }
         if kind == StateKind::Savestate {
-            // Newest swtpm releases the lock after the savestate request, so that a migration
-            // destination on shared storage can take it; it is re-taken lazily.
+            // swtpm 0.10 `ctrlchannel_return_state`: the lock is released after the savestate
+            // blob (whether or not `release-lock-outgoing` was given: swtpm parses that flag
+            // but never reads it), so that a destination on shared storage can take it; it is
+            // re-taken lazily, with DEFAULT_LOCKING_RETRIES (300 × 10 ms).
             self.unlock();
+            self.locking_retries = DEFAULT_LOCKING_RETRIES;
         }
         let image = image?;
         let Some(image) = image.filter(|i| !i.is_empty()) else {
             return Err(PtmRes::RETRY);
         };
         let decrypt = state_flags & STATE_FLAG_DECRYPTED != 0;
+        let digest: [u8; 32] = sha2::Sha256::digest(&image[..]).into();
+        if let Some((k, f, d, b)) = &self.last_blob {
+            if *k == kind && *f == state_flags && bool::from(d.ct_eq(&digest)) {
+                return Ok(b.clone());
+            }
+        }
         match tpm_store::wrap_migration(
             &image,
             self.key.as_ref(),
             decrypt,
             self.migration_key.as_ref(),
         ) {
-            Ok(m) => Ok(StateBlob {
-                encrypted: m.is_encrypted,
-                data: m.blob.to_vec(),
-            }),
+            Ok(m) => {
+                let blob = StateBlob {
+                    encrypted: m.is_encrypted,
+                    data: m.blob.to_vec(),
+                };
+                self.last_blob = Some((kind, state_flags, digest, blob.clone()));
+                Ok(blob)
+            }
             Err(e) => {
                 self.log.error(&format!("{e}"));
                 Err(PtmRes::FAIL)
@@ -565,7 +704,7 @@ impl ControlHandler for Core {
     }
 
     fn ensure_storage_locked(&mut self) -> bool {
-        match self.lock(0) {
+        match self.lock(self.locking_retries) {
             Ok(()) => true,
             Err(e) => {
                 self.log.error(&format!("{e}"));
@@ -661,10 +800,32 @@ impl ControlHandler for Core {
                 tpm2_engine::properties::FIRMWARE_V1
             ));
         }
+        if flags & info::TPMFEATURES != 0 {
+            // libtpms 0.9 TPM2_GetInfo: the RSA and Camellia key sizes the TPM supports
+            // (swtpm_setup reads RSAKeySizes). No Camellia here: an empty list.
+            let profile = tpm2_engine::algorithms::PROFILE;
+            let rsa: Vec<String> = [1024u16, 2048, 3072, 4096]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0001) && profile.key_size_enabled(0x0001, b))
+                .map(|b| b.to_string())
+                .collect();
+            let camellia: Vec<String> = [128u16, 192, 256]
+                .into_iter()
+                .filter(|&b| profile.alg_enabled(0x0026) && profile.key_size_enabled(0x0026, b))
+                .map(|b| b.to_string())
+                .collect();
+            parts.push(format!(
+                "\"TPMFeatures\":{{\"RSAKeySizes\":[{}],\"CamelliaKeySizes\":[{}]}}",
+                rsa.join(","),
+                camellia.join(",")
+            ));
+        }
         Some(format!("{{{}}}", parts.join(",")))
     }
 
     fn lock_storage(&mut self, retries: u32) -> PtmRes {
+        // swtpm CMD_LOCK_STORAGE: the retries also apply to later lazy locks until one works.
+        self.locking_retries = retries;
         match self.lock(retries) {
             Ok(()) => PtmRes::SUCCESS,
             Err(e) => {

@@ -8,11 +8,12 @@
 //!   control and data channels, one client each, over non-blocking sockets.
 //! - [`handler`]: the TPM 2.0 engine behind swtpm_ioctls(3)'s CMD_* and the data channel,
 //!   with the state directory (tpm-store) written before each response is released.
-//! - `sys`: the one module allowed `unsafe` (adopting inherited fds named on the command line).
+//! - [`ioctl`]: the `swtpm_ioctl` control-channel client (options, messages, exit codes).
+//! - `sys`: the one module allowed `unsafe`: adopting inherited fds named on the command line,
+//!   `-d`, `--chroot`, `--runas` and the `--seccomp` filter.
 //!
-//! What it is not (yet): TPM 1.2, CUSE, `-d`/`--daemon`, `--runas`, `--chroot`, `--seccomp`,
-//! `--migration`, profiles, `--print-info`, the `file://` backend, SIGTERM handling, and the
-//! satellite tools (swtpm_setup, swtpm_ioctl). Each is refused by name, never ignored.
+//! What it is not (yet): TPM 1.2, CUSE, profiles, `--print-info`, and swtpm_setup. Each is
+//! refused by name, never ignored.
 #![deny(unsafe_code)]
 #![cfg_attr(
     test,
@@ -27,7 +28,10 @@
 pub mod cli;
 pub mod daemon;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handler;
+pub mod ioctl;
 pub mod log;
 pub mod sys;
 

@@ -19,6 +19,18 @@ pub struct Logger {
 }
 
 impl Logger {
+    /// Every line discarded (fuzzing: hostile inputs make the handler log errors).
+    pub fn discard() -> Logger {
+        Logger {
+            sink: std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .ok(),
+            level: 0,
+            prefix: String::new(),
+        }
+    }
+
     /// Errors to stderr only (no `--log`, or `file=-`).
     pub fn stderr() -> Logger {
         Logger::default()
@@ -68,6 +80,16 @@ impl Logger {
                 let _ = writeln!(f, "{}{msg}", self.prefix);
             }
             None => eprintln!("swtpm: {msg}"),
+        }
+    }
+
+    /// swtpm `logprintf(STDOUT_FILENO, ...)`: to the log, else to stdout.
+    pub fn stdout(&mut self, msg: &str) {
+        match self.sink.as_mut() {
+            Some(f) => {
+                let _ = writeln!(f, "{}{msg}", self.prefix);
+            }
+            None => println!("{msg}"),
         }
     }
 

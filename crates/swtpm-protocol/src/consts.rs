@@ -193,13 +193,14 @@ pub const CONFIG_FLAG_FILE_KEY: u32 = 1;
 /// `PTM_CONFIG_FLAG_MIGRATION_KEY` (GET_CONFIG): a migration key is set.
 pub const CONFIG_FLAG_MIGRATION_KEY: u32 = 2;
 
-/// `SWTPM_INFO_*` flags of GET_INFO (swtpm_ioctls(3) CMD_GET_INFO); 0.7.1 knows the first two.
+/// `SWTPM_INFO_*` flags of GET_INFO (swtpm_ioctls(3) CMD_GET_INFO); swtpm 0.7.1 with libtpms
+/// 0.9.2 answers the first three (TPMLIB_GetInfo).
 pub mod info {
     /// `"TPMSpecification"`.
     pub const TPMSPECIFICATION: u64 = 1 << 0;
     /// `"TPMAttributes"`.
     pub const TPMATTRIBUTES: u64 = 1 << 1;
-    /// `"TPMFeatures"` (0.10+).
+    /// `"TPMFeatures"`: RSA and Camellia key sizes (libtpms 0.9).
     pub const TPMFEATURES: u64 = 1 << 2;
     /// Runtime algorithms (0.10+).
     pub const RUNTIME_ALGORITHMS: u64 = 1 << 3;

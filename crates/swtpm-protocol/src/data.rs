@@ -174,6 +174,16 @@ pub enum FrameError {
         /// The limit.
         max: u32,
     },
+    /// The declared size exceeds the TPM buffer size, but the whole command fits in one of
+    /// swtpm's reads (TPM buffer maximum + 9 bytes): swtpm hands it to libtpms, which answers
+    /// TPM_RC_COMMAND_SIZE, and the connection stays. The framer skips exactly this command
+    /// (also its bytes still to come) and goes on framing what follows.
+    Skipped {
+        /// Declared size.
+        size: u32,
+        /// The limit.
+        max: u32,
+    },
     /// The size field is smaller than a header.
     TooSmall {
         /// Declared size.
@@ -190,6 +200,12 @@ impl core::fmt::Display for FrameError {
                     "TPM command of {size} bytes exceeds the buffer size {max}"
                 )
             }
+            FrameError::Skipped { size, max } => {
+                write!(
+                    f,
+                    "TPM command of {size} bytes exceeds the buffer size {max} (skipped)"
+                )
+            }
             FrameError::TooSmall { size } => write!(f, "TPM command size {size} < 10"),
         }
     }
@@ -203,7 +219,13 @@ pub struct DataFramer {
     max: u32,
     ms_header: bool,
     buf: Vec<u8>,
+    /// Bytes of a skipped oversized command still to arrive (dropped on arrival).
+    skip: usize,
 }
+
+/// swtpm `mainloop.c`: one read of at most the TPM buffer maximum (4096) plus the 9-byte
+/// TPM_SEND_COMMAND prefix is one command.
+pub const SWTPM_READ_MAX: usize = 4096 + MS_PREFIX_LEN;
 
 impl DataFramer {
     /// `max`: the TPM buffer size (CMD_SET_BUFFERSIZE); `ms_header`: accept the
@@ -213,6 +235,7 @@ impl DataFramer {
             max,
             ms_header,
             buf: Vec::new(),
+            skip: 0,
         }
     }
 
@@ -223,7 +246,9 @@ impl DataFramer {
 
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
+        let drop = self.skip.min(bytes.len());
+        self.skip -= drop;
+        self.buf.extend_from_slice(bytes.get(drop..).unwrap_or(&[]));
     }
 
     /// Bytes buffered and not yet framed.
@@ -257,6 +282,16 @@ impl DataFramer {
             }
         };
         if len > self.max {
+            let end = skip + len as usize;
+            if end <= SWTPM_READ_MAX {
+                let have = end.min(self.buf.len());
+                self.buf.drain(..have);
+                self.skip = end - have;
+                return Err(FrameError::Skipped {
+                    size: len,
+                    max: self.max,
+                });
+            }
             self.buf.clear();
             return Err(FrameError::TooLarge {
                 size: len,
@@ -279,6 +314,38 @@ impl DataFramer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oversized_command_within_one_swtpm_read_is_skipped() {
+        let mut f = DataFramer::new(3000, false);
+        let mut big = vec![0x80, 0x01, 0, 0, 0x0b, 0xb9, 0, 0, 0x01, 0x7b];
+        big.resize(3001, 0);
+        let startup = hex::decode("80010000000c000001440000").unwrap();
+        f.push(&big[..2000]);
+        assert_eq!(
+            f.pop(),
+            Err(FrameError::Skipped {
+                size: 3001,
+                max: 3000
+            })
+        );
+        // The rest of the big command, then a good one in the same read.
+        let mut tail = big[2000..].to_vec();
+        tail.extend_from_slice(&startup);
+        f.push(&tail);
+        assert_eq!(f.pop().unwrap().unwrap().command, startup);
+        assert_eq!(f.buffered(), 0);
+        // Beyond one swtpm read the stream cannot be followed.
+        let mut f = DataFramer::new(4096, false);
+        f.push(&[0x80, 0x01, 0, 0, 0x13, 0x88, 0, 0, 0x01, 0x7b]);
+        assert_eq!(
+            f.pop(),
+            Err(FrameError::TooLarge {
+                size: 5000,
+                max: 4096
+            })
+        );
+    }
 
     #[test]
     fn fatal_responses() {
@@ -314,12 +381,23 @@ mod tests {
 
     #[test]
     fn size_limits() {
+        // 4097 bytes still fit one swtpm read (4096 + 9): skipped, the stream goes on.
         let mut f = DataFramer::new(4096, false);
         f.push(&hex::decode("80010000100100000144").unwrap());
         assert_eq!(
             f.pop(),
-            Err(FrameError::TooLarge {
+            Err(FrameError::Skipped {
                 size: 0x1001,
+                max: 4096
+            })
+        );
+        // 4106 bytes do not.
+        let mut f = DataFramer::new(4096, false);
+        f.push(&hex::decode("80010000100a00000144").unwrap());
+        assert_eq!(
+            f.pop(),
+            Err(FrameError::TooLarge {
+                size: 0x100a,
                 max: 4096
             })
         );

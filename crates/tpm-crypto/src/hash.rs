@@ -3,6 +3,7 @@
 
 use sha1::Sha1;
 use sha2::digest::Digest as _;
+use sha2::digest::common::hazmat::{SerializableState, SerializedState};
 use sha2::{Sha256, Sha384, Sha512};
 
 /// A TPM hash algorithm (TPMI_ALG_HASH without the `+` null; Part 2 §9.27).
@@ -184,6 +185,33 @@ impl Hasher {
         }
     }
 
+    /// The running state (chaining value, length, buffered bytes) as bytes, so that a hash
+    /// sequence can live in a saved TPM state (libtpms marshals its HASH_STATE likewise).
+    /// The bytes are as secret as the data hashed so far.
+    pub fn save_state(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        zeroize::Zeroizing::new(match &self.0 {
+            State::Sha1(h) => h.serialize().to_vec(),
+            State::Sha256(h) => h.serialize().to_vec(),
+            State::Sha384(h) => h.serialize().to_vec(),
+            State::Sha512(h) => h.serialize().to_vec(),
+        })
+    }
+
+    /// A hash resumed from [`Hasher::save_state`] bytes of algorithm `alg`; `None` when the
+    /// bytes are not such a state (wrong length, impossible buffer position).
+    pub fn restore_state(alg: HashAlg, bytes: &[u8]) -> Option<Hasher> {
+        fn load<T: SerializableState>(bytes: &[u8]) -> Option<T> {
+            let s = SerializedState::<T>::try_from(bytes).ok()?;
+            T::deserialize(&s).ok()
+        }
+        Some(Hasher(match alg {
+            HashAlg::Sha1 => State::Sha1(load(bytes)?),
+            HashAlg::Sha256 => State::Sha256(load(bytes)?),
+            HashAlg::Sha384 => State::Sha384(load(bytes)?),
+            HashAlg::Sha512 => State::Sha512(load(bytes)?),
+        }))
+    }
+
     /// Finish and return the digest.
     pub fn finalize(self) -> Digest {
         match self.0 {
@@ -214,6 +242,30 @@ mod tests {
             assert_eq!(digest(alg, b"").len(), alg.digest_size());
         }
         assert_eq!(HashAlg::from_tpm_alg(0x0010), None);
+    }
+
+    #[test]
+    fn saved_state_resumes() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(777).collect();
+        for alg in HashAlg::ALL {
+            for cut in [0, 1, 63, 64, 65, 200, 777] {
+                let mut h = Hasher::new(alg);
+                h.update(&data[..cut]);
+                let saved = h.save_state();
+                let mut r = Hasher::restore_state(alg, &saved).unwrap();
+                r.update(&data[cut..]);
+                assert_eq!(r.finalize(), digest(alg, &data), "{alg:?} cut at {cut}");
+            }
+            let h = Hasher::new(alg);
+            let saved = h.save_state();
+            assert!(Hasher::restore_state(alg, &saved[1..]).is_none());
+            let mut bad = saved.to_vec();
+            // The buffered-bytes position is the last byte: beyond the block size is refused.
+            if let Some(last) = bad.last_mut() {
+                *last = 0xff;
+            }
+            assert!(Hasher::restore_state(alg, &bad).is_none(), "{alg:?}");
+        }
     }
 
     #[test]

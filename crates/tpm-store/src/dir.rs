@@ -90,6 +90,7 @@ pub struct DirStore {
     version: TpmVersion,
     mode: Option<u32>,
     lock: Option<StateLock>,
+    backup: bool,
 }
 
 /// The step at which a simulated failure stops [`DirStore::store_raw_faulty`] (tests only).
@@ -114,7 +115,109 @@ impl DirStore {
             version,
             mode,
             lock: None,
+            backup: false,
         }
+    }
+
+    /// `--tpmstate ...,backup` (swtpm master, `swtpm_nvstore_dir.c`): before the permanent
+    /// image is replaced, the current one is kept as `<permall>.bak`. swtpm renames the file
+    /// away and then writes the new one; here the old file is hard-linked to a temporary name
+    /// and renamed over `.bak`, so the permanent file exists at every instant.
+    pub fn set_backup(&mut self, backup: bool) {
+        self.backup = backup;
+    }
+
+    /// Whether `backup` is on.
+    pub fn backup(&self) -> bool {
+        self.backup
+    }
+
+    /// Path of the permanent image's backup (`tpm2-00.permall.bak`).
+    pub fn backup_path(&self) -> PathBuf {
+        self.dir.join(format!(
+            "{}.bak",
+            file_name(self.version, StateName::Permanent)
+        ))
+    }
+
+    /// swtpm `SWTPM_NVRAM_RestoreBackupPreStart_Dir`: if the permanent file is missing and a
+    /// backup exists, the backup becomes the permanent file (before anything reads the state,
+    /// so that a missing file never starts a fresh TPM while a backup exists).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the rename fails.
+    pub fn restore_backup_pre_start(&self) -> Result<()> {
+        let perm = self.path(StateName::Permanent);
+        let bak = self.backup_path();
+        if std::fs::symlink_metadata(&perm).is_err() && std::fs::symlink_metadata(&bak).is_ok() {
+            std::fs::rename(&bak, &perm).map_err(io_err(format!(
+                "restoring {} to {}",
+                bak.display(),
+                perm.display()
+            )))?;
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// swtpm `SWTPM_NVRAM_RestoreBackup_Dir`: swap the permanent file and its backup (via
+    /// `<permall>.tmp`), so that a second call reverts the first. `Ok(false)` if there is no
+    /// backup.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a rename fails (earlier renames of this call are reverted).
+    pub fn swap_backup(&self) -> Result<bool> {
+        let perm = self.path(StateName::Permanent);
+        let bak = self.backup_path();
+        let tmp = self.dir.join(format!(
+            "{}.tmp",
+            file_name(self.version, StateName::Permanent)
+        ));
+        if std::fs::symlink_metadata(&bak).is_err() {
+            return Ok(false);
+        }
+        let had_perm = std::fs::symlink_metadata(&perm).is_ok();
+        if had_perm {
+            std::fs::rename(&perm, &tmp).map_err(io_err(format!("renaming {}", perm.display())))?;
+        }
+        if let Err(e) = std::fs::rename(&bak, &perm) {
+            if had_perm {
+                let _ = std::fs::rename(&tmp, &perm);
+            }
+            return Err(io_err(format!("renaming {}", bak.display()))(e));
+        }
+        if had_perm {
+            if let Err(e) = std::fs::rename(&tmp, &bak) {
+                let _ = std::fs::rename(&perm, &bak);
+                let _ = std::fs::rename(&tmp, &perm);
+                return Err(io_err(format!("renaming {}", tmp.display()))(e));
+            }
+        }
+        sync_dir(&self.dir)?;
+        Ok(true)
+    }
+
+    /// Keep the current permanent file as `.bak` (hard link to a temporary name, then rename).
+    fn keep_backup(&self) -> Result<()> {
+        let perm = self.path(StateName::Permanent);
+        match std::fs::symlink_metadata(&perm) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Err(Error::NotRegular(perm)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(format!("stat {}", perm.display()))(e)),
+        }
+        let bak = self.backup_path();
+        let tmp = self.dir.join(format!(
+            "{}.bak",
+            temp_name(self.version, StateName::Permanent)
+        ));
+        match std::fs::remove_file(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(format!("removing {}", tmp.display()))(e)),
+        }
+        std::fs::hard_link(&perm, &tmp).map_err(io_err(format!("linking {}", tmp.display())))?;
+        std::fs::rename(&tmp, &bak).map_err(io_err(format!("renaming {}", tmp.display())))
     }
 
     /// The directory.
@@ -228,6 +331,10 @@ impl DirStore {
     pub fn store_raw_faulty(&self, name: StateName, wrapped: &[u8], fault: Fault) -> Result<()> {
         let tmp = self.dir.join(temp_name(self.version, name));
         let path = self.path(name);
+        if self.backup && name == StateName::Permanent {
+            // The directory fsync after the rename below makes the backup durable too.
+            self.keep_backup()?;
+        }
         // A stale temporary file (crash) or a planted symlink is unlinked, never followed.
         match std::fs::remove_file(&tmp) {
             Ok(()) => {}

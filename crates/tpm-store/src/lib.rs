@@ -9,6 +9,7 @@
 //!   blob format of CMD_GET_STATEBLOB / CMD_SET_STATEBLOB.
 //! - [`dir`]: the directory backend (`tpm2-00.permall` …), atomic crash-safe writes, the
 //!   `.lock` file with an fcntl write lock that interoperates with swtpm's.
+//! - [`backend`]: [`Store`], either backend behind one interface (load/store/delete/lock).
 //! - [`linear`]: the linear file backend (`file://`), a 192-byte header and a section table,
 //!   every offset and length checked against the file size.
 //!
@@ -24,12 +25,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod blob;
 pub mod dir;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod key;
 pub mod linear;
 pub mod lock;
 
+pub use backend::{FileStore, Store};
 pub use blob::{unwrap_migration, unwrap_state, wrap_migration, wrap_state};
 pub use dir::{DirStore, StateName, TpmVersion};
 pub use key::{KeyOptions, StateKey};
@@ -134,6 +139,15 @@ pub enum Error {
     #[error("Could not lock access to lockfile {path}: {source}")]
     Locked {
         /// The lock file.
+        path: PathBuf,
+        /// The last fcntl error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `file://` store is locked by someone else (swtpm `SWTPM_NVRAM_LinearFile_Lock`).
+    #[error("Could not lock backend-uri file://{path}: {source}")]
+    LockedUri {
+        /// The file.
         path: PathBuf,
         /// The last fcntl error.
         #[source]

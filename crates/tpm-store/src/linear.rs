@@ -145,6 +145,12 @@ impl LinearHeader {
                     s.offset
                 )));
             }
+            if s.section_length == 0 {
+                // swtpm sections are at least one byte (a power of two); an empty one at the
+                // offset of a new section would make the two look disjoint and share bytes
+                // (fuzz regression store_linear/empty-section).
+                return Err(bad(format!("slot {i}: empty section at {}", s.offset)));
+            }
             if s.data_length > s.section_length {
                 return Err(bad(format!(
                     "slot {i}: data length {} > section length {}",

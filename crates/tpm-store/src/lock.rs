@@ -87,3 +87,9 @@ pub fn lock_with_retries(file: &File, path: &Path, retries: u32) -> Result<()> {
         }
     }
 }
+
+/// Release an fcntl lock taken with [`lock_with_retries`] (errors ignored: the lock goes with
+/// the file anyway).
+pub fn unlock_file(file: &File) {
+    let _ = fcntl_lock(file, FlockOperation::NonBlockingUnlock);
+}

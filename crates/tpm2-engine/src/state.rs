@@ -325,6 +325,13 @@ mod tag {
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
     pub const VOL_PCRS: u16 = CRITICAL | 0x0013;
+    /// Clock of the running TPM (libtpms keeps `go`, the orderly data with the clock, in
+    /// its volatile state). Not critical: an older build ignores it and resumes with the
+    /// permanent image's clock.
+    pub const VOL_CLOCK: u16 = 0x0014;
+    /// Loaded transient objects of the running TPM (hash and event sequences), each encoded
+    /// by the engine. Not critical: an older build resumes without them, as after a flush.
+    pub const VOL_OBJECTS: u16 = 0x0016;
 }
 
 fn put_auth(w: &mut Writer<'_>, a: &AuthValue) {
@@ -616,6 +623,13 @@ pub struct Volatile {
     /// The PCR allocation the running TPM used (and `pcrs` holds); it can differ from the
     /// permanent image's after a TPM2_PCR_Allocate, which takes effect only at power-on.
     pub alloc: Allocation,
+    /// Clock and clockSafe when the image was taken (None in images of older builds). The
+    /// permanent image's clock lags: libtpms writes it to NV only when it crosses an update
+    /// interval, so a TPM resumed elsewhere (migration) takes the clock from here.
+    pub clock: Option<(u64, bool)>,
+    /// Loaded transient objects: (slot, the engine's encoding of the object). libtpms keeps
+    /// its object slots in the volatile state, so a sequence survives a migration.
+    pub objects: Vec<(u8, Zeroizing<Vec<u8>>)>,
 }
 
 /// The volatile image.
@@ -632,6 +646,22 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
         w.u64(v.time);
         put_allocation(w, alloc);
     });
+    if let Some((clock, safe)) = v.clock {
+        img.section(tag::VOL_CLOCK, |w| {
+            w.u64(clock);
+            w.u8(u8::from(safe));
+        });
+    }
+    if !v.objects.is_empty() {
+        img.section(tag::VOL_OBJECTS, |w| {
+            w.u8(u8::try_from(v.objects.len()).unwrap_or(0));
+            for (slot, bytes) in &v.objects {
+                w.u8(*slot);
+                w.u32(u32::try_from(bytes.len()).unwrap_or(0));
+                w.put(bytes);
+            }
+        });
+    }
     img.section(tag::VOL_PCRS, |w| {
         for alg in BANKS {
             for pcr in 0..PCR_COUNT {
@@ -661,6 +691,8 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RESET,
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
+            tag::VOL_CLOCK,
+            tag::VOL_OBJECTS,
         ],
     )?;
     let mut c = img.required(tag::VOL_CLEAR)?;
@@ -690,6 +722,26 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
     }
     finish(p)?;
+    let clock = match img.section(tag::VOL_CLOCK) {
+        Some(mut c) => {
+            let clock = c.read_u64().map_err(bad)?;
+            let safe = get_bool(&mut c)?;
+            finish(c)?;
+            Some((clock, safe))
+        }
+        None => None,
+    };
+    let mut objects = Vec::new();
+    if let Some(mut o) = img.section(tag::VOL_OBJECTS) {
+        let n = o.read_u8().map_err(bad)?;
+        for _ in 0..n {
+            let slot = o.read_u8().map_err(bad)?;
+            let len = o.read_u32().map_err(bad)?;
+            let len = usize::try_from(len).map_err(|_| EngineError::BadState("object size"))?;
+            objects.push((slot, Zeroizing::new(o.take(len).map_err(bad)?.to_vec())));
+        }
+        finish(o)?;
+    }
     Ok(Volatile {
         clear,
         reset,
@@ -700,6 +752,8 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         pcr_reconfig,
         time,
         alloc,
+        clock,
+        objects,
     })
 }
 

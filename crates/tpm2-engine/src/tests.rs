@@ -515,3 +515,85 @@ fn flush_context_frees_object_slots() {
     assert_eq!(flush(&mut t, 0x8000_0000), 0);
     assert!(t.object(tpm2_types::TpmHandle(0x8000_0000)).is_none());
 }
+
+#[test]
+fn hash_ticket_is_hmac_sha512_over_tag_alg_and_digest() {
+    // libtpms Ticket.c TicketComputeHashCheck: CONTEXT_INTEGRITY_HASH_ALG (SHA-512) keyed
+    // with the hierarchy proof, over TPM_ST_HASHCHECK || hashAlg || digest, whatever the
+    // algorithm of the digest (the diff_fuzz test found a SHA-1-sized ticket here).
+    let mut t = started();
+    let body = [
+        &[0u8, 3][..],
+        b"abc",
+        &0x0004u16.to_be_bytes(),
+        &0x4000_0001u32.to_be_bytes(),
+    ]
+    .concat();
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x17D, &body));
+    assert_eq!(rc(&r), 0);
+    let d = digest(HashAlg::Sha1, b"abc");
+    assert_eq!(&r[10..12], &[0, 20]);
+    assert_eq!(&r[12..32], d.as_slice());
+    // tag, hierarchy, TPM2B digest of 64 bytes
+    assert_eq!(&r[32..40], &[0x80, 0x24, 0x40, 0, 0, 1, 0, 64]);
+    let mut h = tpm_crypto::hmac::HmacState::new(HashAlg::Sha512, &t.perm.sh_proof[..]);
+    h.update(&[0x80, 0x24, 0x00, 0x04]);
+    h.update(d.as_slice());
+    assert_eq!(&r[40..104], h.finalize().as_slice());
+}
+
+#[test]
+fn sequences_survive_a_volatile_resume() {
+    // A hash sequence and an event sequence started on one TPM are completed on another
+    // that resumed from its volatile image (migration), as libtpms keeps object slots there.
+    let mut t = started();
+    // HashSequenceStart(auth "pw", SHA-256) -> 0x80000000; (auth "", NULL) -> 0x80000001.
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x186, &[0, 2, b'p', b'w', 0x00, 0x0B]));
+    assert_eq!(rc(&r), 0);
+    let r = t.execute_vec(0, &cmd(ST_NO, 0x186, &[0, 0, 0x00, 0x10]));
+    assert_eq!(rc(&r), 0);
+    let data: Vec<u8> = (0..100u8).collect();
+    for (h, auth) in [(0x8000_0000u32, &b"pw"[..]), (0x8000_0001, &b""[..])] {
+        let mut body = h.to_be_bytes().to_vec();
+        body.extend(pw_auth(auth));
+        body.extend_from_slice(&[0, 70]);
+        body.extend_from_slice(&data[..70]);
+        assert_eq!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x15C, &body))), 0);
+    }
+    let perm = t.state(StateKind::Permanent);
+    let vol = t.state(StateKind::Volatile);
+    let mut u = Tpm2::new(Box::new(ManualPlatform::new()));
+    u.set_state(StateKind::Permanent, &perm).unwrap();
+    u.set_state(StateKind::Volatile, &vol).unwrap();
+    u.init(InitFlags::default()).unwrap();
+    // SequenceComplete with the rest; the sequence's auth came along.
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b"pw"));
+    body.extend_from_slice(&[0, 30]);
+    body.extend_from_slice(&data[70..]);
+    body.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+    let r = u.execute_vec(0, &cmd(ST_SESS, 0x13E, &body));
+    assert_eq!(rc(&r), 0, "{r:02x?}");
+    assert_eq!(&r[16..48], digest(HashAlg::Sha256, &data).as_slice());
+    // EventSequenceComplete(PCR NULL handle 0x40000007 as pcrHandle) with the rest.
+    let mut body = 0x4000_0007u32.to_be_bytes().to_vec();
+    body.extend_from_slice(&0x8000_0001u32.to_be_bytes());
+    let mut area = pw_auth(b"");
+    area.drain(..4);
+    let mut two = Vec::new();
+    two.extend_from_slice(&area);
+    two.extend_from_slice(&area);
+    body.extend_from_slice(&u32::try_from(two.len()).unwrap().to_be_bytes());
+    body.extend_from_slice(&two);
+    body.extend_from_slice(&[0, 30]);
+    body.extend_from_slice(&data[70..]);
+    let r = u.execute_vec(0, &cmd(ST_SESS, 0x185, &body));
+    assert_eq!(rc(&r), 0, "{r:02x?}");
+    let sha256 = digest(HashAlg::Sha256, &data);
+    assert!(
+        r.windows(32).any(|w| w == sha256.as_slice()),
+        "the event sequence's sha256 digest covers all the data"
+    );
+    // A damaged object encoding is dropped, not trusted.
+    assert!(super::tpm::decode_object_for_tests(&[1, 0, 0, 9]).is_none());
+}

@@ -37,6 +37,79 @@ pub(crate) struct Object {
     pub sequence: Sequence,
 }
 
+/// An object's encoding in the volatile image: auth, then the sequence kind and its hash
+/// states (`Hasher::save_state`).
+fn encode_object(o: &Object) -> Zeroizing<Vec<u8>> {
+    let mut v = Zeroizing::new(Vec::new());
+    v.push(u8::try_from(o.auth.as_slice().len()).unwrap_or(0));
+    v.extend_from_slice(o.auth.as_slice());
+    let put_hasher = |v: &mut Vec<u8>, h: &Hasher| {
+        let st = h.save_state();
+        v.extend_from_slice(&h.alg().tpm_alg().to_be_bytes());
+        v.extend_from_slice(&u16::try_from(st.len()).unwrap_or(0).to_be_bytes());
+        v.extend_from_slice(&st);
+    };
+    match &o.sequence {
+        Sequence::Hash {
+            hasher,
+            first_block,
+            ticket_safe,
+        } => {
+            v.push(0);
+            v.push(u8::from(*first_block));
+            v.push(u8::from(*ticket_safe));
+            put_hasher(&mut v, hasher);
+        }
+        Sequence::Event { hashers } => {
+            v.push(1);
+            v.push(u8::try_from(hashers.len()).unwrap_or(0));
+            for h in hashers {
+                put_hasher(&mut v, h);
+            }
+        }
+    }
+    v
+}
+
+/// The inverse of [`encode_object`]; `None` for anything malformed.
+fn decode_object(b: &[u8]) -> Option<Object> {
+    let mut r = tpm_wire::Reader::new(b);
+    let auth_len = usize::from(r.read_u8().ok()?);
+    let auth = AuthValue::new(r.take(auth_len).ok()?)?;
+    let get_hasher = |r: &mut tpm_wire::Reader<'_>| -> Option<Hasher> {
+        let alg = HashAlg::from_tpm_alg(r.read_u16().ok()?)?;
+        let n = usize::from(r.read_u16().ok()?);
+        Hasher::restore_state(alg, r.take(n).ok()?)
+    };
+    let sequence = match r.read_u8().ok()? {
+        0 => {
+            let first_block = r.read_u8().ok()? != 0;
+            let ticket_safe = r.read_u8().ok()? != 0;
+            Sequence::Hash {
+                hasher: Box::new(get_hasher(&mut r)?),
+                first_block,
+                ticket_safe,
+            }
+        }
+        1 => {
+            let n = r.read_u8().ok()?;
+            let mut hashers = Vec::new();
+            for _ in 0..n {
+                hashers.push(get_hasher(&mut r)?);
+            }
+            Sequence::Event { hashers }
+        }
+        _ => return None,
+    };
+    r.finish().ok()?;
+    Some(Object { auth, sequence })
+}
+
+#[cfg(test)]
+pub(crate) fn decode_object_for_tests(b: &[u8]) -> Option<Object> {
+    decode_object(b)
+}
+
 /// What exists only while the TPM is powered (libtpms globals such as g_time, g_phEnable).
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
@@ -487,6 +560,25 @@ impl Tpm2 {
         self.rt.startup_locality3 = v.startup_locality3;
         self.rt.drtm_pre_startup = v.drtm_pre_startup;
         self.rt.pcr_reconfig = v.pcr_reconfig;
+        // Loaded sequence objects come back into their slots (libtpms keeps s_objects in the
+        // volatile state); one that does not decode is not restored.
+        self.objects = Default::default();
+        for (slot, bytes) in &v.objects {
+            if let (Some(o), Some(s)) = (
+                decode_object(bytes),
+                self.objects.get_mut(usize::from(*slot)),
+            ) {
+                *s = Some(o);
+            }
+        }
+        // libtpms VolatileState_Unmarshal restores `go` (the clock) from the volatile state:
+        // the clock goes on from where the TPM that wrote the image left it, never back.
+        if let Some((clock, safe)) = v.clock {
+            if clock > self.perm.clock {
+                self.perm.clock = clock;
+                self.perm.clock_safe = safe;
+            }
+        }
     }
 
     fn volatile(&self) -> Volatile {
@@ -500,6 +592,13 @@ impl Tpm2 {
             pcr_reconfig: self.rt.pcr_reconfig,
             time: self.rt.time,
             alloc: self.perm.pcr_allocated,
+            clock: Some((self.perm.clock, self.perm.clock_safe)),
+            objects: self
+                .objects
+                .iter()
+                .enumerate()
+                .filter_map(|(i, o)| Some((u8::try_from(i).ok()?, encode_object(o.as_ref()?))))
+                .collect(),
         }
     }
 

@@ -48,6 +48,47 @@ pub fn swtpm_present() -> bool {
     );
 }
 
+/// One of our binaries (`swtpm`, `swtpm_ioctl`), built once per test process into this test's
+/// own target directory and profile (cargo sets `CARGO_BIN_EXE_*` only for tests of the
+/// binary's own package). `FERROTPM_BIN_DIR=/dir` skips the build.
+pub fn our_bin(name: &str) -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        if let Ok(d) = std::env::var("FERROTPM_BIN_DIR") {
+            return PathBuf::from(d);
+        }
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let target_dir = profile_dir.parent().unwrap().to_path_buf();
+        let profile = profile_dir
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "--quiet", "-p", "ferrotpm", "--bins"])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        assert!(
+            cmd.status().unwrap().success(),
+            "building our binaries failed"
+        );
+        profile_dir
+    });
+    dir.join(name)
+}
+
 /// A temporary directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -91,7 +132,7 @@ fn free_port_pair() -> u16 {
 /// A running `swtpm socket --tpm2` on a fresh state directory, and one data connection.
 pub struct Swtpm {
     child: Child,
-    port: u16,
+    pub port: u16,
     conn: TcpStream,
     _dir: TempDir,
 }

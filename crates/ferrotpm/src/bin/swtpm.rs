@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use ferrotpm::cli::{self, Invocation};
 use ferrotpm::daemon::{self, Daemon};
+use ferrotpm::sys;
 
 fn main() -> ExitCode {
     match run() {
@@ -52,13 +53,34 @@ fn run() -> anyhow::Result<ExitCode> {
             out.write_all(cli::capabilities_json(tpm2).as_bytes())?;
         }
         Invocation::Run(opts) => {
+            drop(out);
+            // swtpm(8) start-up order (swtpm-interface §2.10): -d forks while options are
+            // read (the process is single-threaded here), then chroot, then runas, and only
+            // then are logs, sockets and state files opened.
+            let ready = if opts.daemon {
+                Some(sys::process::daemonize_prep()?)
+            } else {
+                None
+            };
+            if let Some(dir) = &opts.chroot {
+                sys::process::chroot(dir)?;
+            }
+            if let Some(user) = &opts.runas {
+                sys::process::change_process_owner(user)?;
+            }
+            let mut out = std::io::stdout().lock();
             if opts.print_states {
                 out.write_all(daemon::print_states(&opts)?.as_bytes())?;
                 out.flush()?;
                 return Ok(ExitCode::SUCCESS);
             }
             drop(out);
-            let d = Daemon::start(&opts)?;
+            let mut d = Daemon::start(&opts)?;
+            d.arm(opts.seccomp)?;
+            if let Some(r) = ready {
+                // The sockets exist and the pid file holds our pid: release the parent.
+                r.finish();
+            }
             return Ok(match d.run() {
                 0 => ExitCode::SUCCESS,
                 _ => ExitCode::FAILURE,

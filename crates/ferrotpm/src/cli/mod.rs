@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use getopt::{HasArg, LongOpt, ShortOpt, getopt_long};
 use subopts::{SubOpts, Ty};
 
+pub use crate::sys::seccomp::SeccompAction;
+
 /// Package version printed by `--version` and `--print-capabilities`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -155,12 +157,27 @@ pub struct CtrlOptions {
 /// `--tpmstate`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TpmStateOptions {
-    /// The state directory.
+    /// The state directory, or with [`TpmStateOptions::linear`] the file or block device.
     pub dir: PathBuf,
+    /// `backend-uri=file://PATH`: the linear backend over `dir` (a file or block device).
+    pub linear: bool,
     /// `mode=` for state files.
     pub mode: Option<u32>,
     /// Lock the directory (default on for the dir backend; `lock=false` turns it off).
     pub lock: bool,
+    /// `backup` (swtpm master): keep the previous permanent image as `tpm2-00.permall.bak`
+    /// and fall back to it when the permanent image cannot be started from.
+    pub backup: bool,
+}
+
+/// `--migration [incoming][,release-lock-outgoing]` (swtpm 0.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MigrationOptions {
+    /// `incoming`: do not lock the storage at start-up or INIT; take the lock on first use
+    /// (SET_STATEBLOB, LOCK_STORAGE, a data-channel command).
+    pub incoming: bool,
+    /// `release-lock-outgoing`: release the lock once the state has been handed out.
+    pub release_lock_outgoing: bool,
 }
 
 /// `--log`.
@@ -249,6 +266,14 @@ pub struct Options {
     pub migration_key: Option<String>,
     /// `--print-states`.
     pub print_states: bool,
+    /// `--migration`.
+    pub migration: MigrationOptions,
+    /// `-r`/`--runas`: user name or number to switch to at start-up.
+    pub runas: Option<String>,
+    /// `-R`/`--chroot`: directory to chroot into at start-up.
+    pub chroot: Option<PathBuf>,
+    /// `--seccomp action=` (swtpm's default without the option: kill).
+    pub seccomp: SeccompAction,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -374,22 +399,11 @@ const CHARDEV_SHORT: &[ShortOpt<Opt>] = &[
 
 /// Options swtpm has and this build refuses (named in the error), with the reason.
 pub const NOT_SUPPORTED: &[(&str, &str)] = &[
-    (
-        "--runas",
-        "drop privileges before starting (libvirt starts swtpm as the right user)",
-    ),
-    ("--chroot", "chroot at start-up"),
-    ("--seccomp", "a seccomp filter"),
-    ("--migration", "shared-storage migration flags"),
     ("--vtpm-proxy", "the kernel vTPM proxy device"),
     ("--profile", "libtpms TPM 2 profiles"),
     ("--print-profiles", "libtpms TPM 2 profiles"),
     ("--print-info", "TPMLIB_GetInfo output"),
     ("--pcap", "pcapng capture"),
-    (
-        "--daemon",
-        "daemonizing (start it in the background instead)",
-    ),
 ];
 
 fn refuse(name: &str) -> CliError {
@@ -461,10 +475,10 @@ pub fn parse(
             Opt::Flags => raw.flags = Some(arg),
             Opt::Key => raw.key = Some(arg),
             Opt::MigrationKey => raw.migration_key = Some(arg),
-            Opt::Runas => raw.refused.push("--runas"),
-            Opt::Chroot => raw.refused.push("--chroot"),
-            Opt::Seccomp => raw.refused.push("--seccomp"),
-            Opt::Migration => raw.refused.push("--migration"),
+            Opt::Runas => raw.runas = Some(arg),
+            Opt::Chroot => raw.chroot = Some(arg),
+            Opt::Seccomp => raw.seccomp = Some(arg),
+            Opt::Migration => raw.migration = Some(arg),
             Opt::VtpmProxy => raw.refused.push("--vtpm-proxy"),
             Opt::Profile => raw.refused.push("--profile"),
             Opt::PrintProfiles => raw.refused.push("--print-profiles"),
@@ -485,9 +499,6 @@ pub fn parse(
     }
     if let Some(name) = raw.refused.first() {
         return Err(refuse(name));
-    }
-    if raw.daemon {
-        return Err(refuse("--daemon"));
     }
 
     let log = raw.log.as_deref().map(parse_log).transpose()?;
@@ -540,7 +551,17 @@ pub fn parse(
             )
         })?;
     }
+    let migration = raw
+        .migration
+        .as_deref()
+        .map(parse_migration)
+        .transpose()?
+        .unwrap_or_default();
     let pid = raw.pid.as_deref().map(parse_pid).transpose()?;
+    let seccomp = match raw.seccomp.as_deref() {
+        Some(s) => parse_seccomp(s)?,
+        None => SeccompAction::Kill,
+    };
     let locality = raw
         .locality
         .as_deref()
@@ -554,8 +575,10 @@ pub fn parse(
             .filter(|p| !p.is_empty())
             .map(|p| TpmStateOptions {
                 dir: PathBuf::from(p),
+                linear: false,
                 mode: None,
                 lock: true,
+                backup: false,
             }),
     };
     let flags = raw
@@ -584,6 +607,10 @@ pub fn parse(
         key: raw.key,
         migration_key: raw.migration_key,
         print_states: raw.print_states,
+        migration,
+        runas: raw.runas,
+        chroot: raw.chroot.map(PathBuf::from),
+        seccomp,
     })))
 }
 
@@ -611,6 +638,10 @@ struct Raw {
     flags: Option<String>,
     key: Option<String>,
     migration_key: Option<String>,
+    migration: Option<String>,
+    runas: Option<String>,
+    chroot: Option<String>,
+    seccomp: Option<String>,
     refused: Vec<&'static str>,
 }
 
@@ -840,7 +871,7 @@ fn parse_ctrl(s: &str) -> Result<CtrlOptions, CliError> {
     })
 }
 
-/// swtpm(8) `--tpmstate` (dir backend; `backend-uri=file://` is refused).
+/// swtpm(8) `--tpmstate` (`dir=`, `backend-uri=dir://` or `backend-uri=file://`).
 fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
     let o = sub(
         "tpmstate",
@@ -854,15 +885,15 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
             ("fsync", Ty::Bool),
         ],
     )?;
+    let mut linear = false;
     let dir = if let Some(d) = o.str("dir") {
         PathBuf::from(d)
     } else if let Some(uri) = o.str("backend-uri") {
         if let Some(d) = uri.strip_prefix("dir://") {
             PathBuf::from(d)
-        } else if uri.starts_with("file://") {
-            return Err(CliError::plain(format!(
-                "Error parsing tpmstate options: backend-uri '{uri}': the file:// backend is not supported by this build"
-            )));
+        } else if let Some(f) = uri.strip_prefix("file://") {
+            linear = true;
+            PathBuf::from(f)
         } else {
             return Err(CliError::plain(format!(
                 "Error parsing tpmstate options: Unsupported backend URI '{uri}'"
@@ -873,23 +904,39 @@ fn parse_tpmstate(s: &str) -> Result<TpmStateOptions, CliError> {
             "Error parsing tpmstate options: Missing dir or backend-uri parameter",
         ));
     };
-    if o.str("backup").is_some() || o.str("fsync").is_some() {
-        // The dir backend here always fsyncs files and the directory; a backup copy is not kept.
-        let which = if o.str("backup").is_some() {
-            "backup"
-        } else {
-            "fsync"
-        };
-        return Err(CliError::plain(format!(
-            "Error parsing tpmstate options: option '{which}' is not supported by this build"
-        )));
+    // `fsync` (swtpm master) is accepted: the dir backend here always fsyncs the file and the
+    // directory. `backup` is honoured by the dir backend only.
+    let backup = o.bool("backup");
+    // swtpm master `SWTPM_NVRAM_Prepare_Linear`: both are dir-backend options.
+    for opt in ["backup", "fsync"] {
+        if linear && o.bool(opt) {
+            return Err(CliError::plain(format!(
+                "Error parsing tpmstate options: The {opt} option is not supported with this storage backend"
+            )));
+        }
     }
-    // The dir backend locks by default; `lock=false` turns it off (swtpm 0.10+).
-    let lock = o.str("lock").is_none_or(|_| o.bool("lock"));
+    // swtpm 0.10 `parse_tpmstate_options`: "historically dir backend always locked, file
+    // backend did not" — the default follows the backend; `lock`/`lock=false` override it.
+    let lock = o.str("lock").map_or(!linear, |_| o.bool("lock"));
     Ok(TpmStateOptions {
         dir,
+        linear,
         mode: o.mode("mode"),
         lock,
+        backup,
+    })
+}
+
+/// swtpm(8) `--migration` (swtpm 0.10 `parse_migration_options`).
+fn parse_migration(s: &str) -> Result<MigrationOptions, CliError> {
+    let o = sub(
+        "migration",
+        s,
+        &[("incoming", Ty::Bool), ("release-lock-outgoing", Ty::Bool)],
+    )?;
+    Ok(MigrationOptions {
+        incoming: o.bool("incoming"),
+        release_lock_outgoing: o.bool("release-lock-outgoing"),
     })
 }
 
@@ -934,6 +981,19 @@ fn parse_pid(s: &str) -> Result<PidOptions, CliError> {
         Err(CliError::plain(
             "Error parsing pid options: Missing file or fd parameter",
         ))
+    }
+}
+
+/// swtpm(8) `--seccomp action=none|kill|log` (swtpm `parse_seccomp_options`).
+fn parse_seccomp(s: &str) -> Result<SeccompAction, CliError> {
+    let o = sub("seccomp", s, &[("action", Ty::Str)])?;
+    match o.str("action").unwrap_or("kill") {
+        "kill" => Ok(SeccompAction::Kill),
+        "log" => Ok(SeccompAction::Log),
+        "none" => Ok(SeccompAction::None),
+        other => Err(CliError::plain(format!(
+            "Unsupported seccomp log action {other}"
+        ))),
     }
 }
 
@@ -1000,16 +1060,27 @@ pub fn capabilities_json(tpm2: bool) -> String {
         "flags-opt-startup",
         "flags-opt-disable-auto-shutdown",
         "ctrl-opt-terminate",
+        // --seccomp with a real filter (crate::sys::seccomp).
+        "cmdarg-seccomp",
         "cmdarg-key-fd",
         "cmdarg-pwd-fd",
         "cmdarg-print-states",
+        // -R/--chroot.
+        "cmdarg-chroot",
+        "cmdarg-migration",
         "nvram-backend-dir",
+        "nvram-backend-file",
     ];
     if tpm2 {
         // tpm2-engine's key sizes (libtpms 0.9.2 parity: no RSA 4096).
         features.extend(["rsa-keysize-1024", "rsa-keysize-2048", "rsa-keysize-3072"]);
     }
-    features.push("tpmstate-opt-lock");
+    features.extend([
+        "tpmstate-opt-lock",
+        // swtpm master (capabilities.c): `--tpmstate ...,backup` and `,fsync`.
+        "tpmstate-dir-backend-opt-backup",
+        "tpmstate-dir-backend-opt-fsync",
+    ]);
     let list: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
     format!(
         "{{ \"type\": \"swtpm\", \"features\": [ {} ], \"version\": \"{VERSION}\" }}\n",
@@ -1045,6 +1116,7 @@ pub fn iface_usage(iface: Iface) -> String {
             "-p|--port <port> : use the given port\n\
              -f|--fd <fd>     : use the given socket file descriptor\n\
              -t|--terminate   : terminate the TPM once a connection has been lost\n\
+             -d|--daemon      : daemonize the TPM\n\
              --server [type=tcp][,port=port[,bindaddr=address]][,fd=fd][,disconnect]\n\
              \x20                : Expect TCP connections on the given port\n\
              --server type=unixio[,path=path][,fd=fd][,mode=0...][,uid=uid][,gid=gid]\n\
@@ -1059,7 +1131,7 @@ pub fn iface_usage(iface: Iface) -> String {
     s.push_str(
         "--ctrl type=[unixio|tcp][,path=<path>][,port=<port>[,bindaddr=address]][,fd=<filedescriptor>|clientfd=<filedescriptor>][,mode=0...][,uid=uid][,gid=gid][,terminate]\n\
          \x20                : TPM control channel using either UnixIO or TCP sockets\n\
-         --tpmstate dir=<dir>[,mode=0...][,lock=true|false]|backend-uri=dir://<dir>\n\
+         --tpmstate dir=<dir>[,mode=0...][,lock=true|false][,backup][,fsync]|backend-uri=dir://<dir>|file://<file>\n\
          \x20                : set the directory where the TPM's state will be written\n\
          \x20                  into; the TPM_PATH environment variable can be used instead\n\
          --log file=<path>|fd=<filedescriptor>[,level=n][,prefix=<prefix>][,truncate]\n\
@@ -1074,7 +1146,17 @@ pub fn iface_usage(iface: Iface) -> String {
          --pid file=<path>|fd=<filedescriptor>\n\
          \x20                : write the process ID into the given file\n\
          --flags [not-need-init][,startup-clear|startup-state|startup-none][,disable-auto-shutdown]\n\
+         -r|--runas <user>: change to the given user\n\
+         -R|--chroot <path>\n\
+         \x20                : chroot to the given directory at startup\n\
          --tpm2           : choose TPM2 functionality (required: this build emulates TPM 2.0 only)\n\
+         --seccomp action=none|kill|log\n\
+         \x20                : Choose the action of the seccomp profile when a\n\
+         \x20                  blacklisted syscall is executed; default is kill\n\
+         --migration [incoming][,release-lock-outgoing]\n\
+         \x20                : Incoming migration defers locking of storage backend\n\
+         \x20                  until the TPM state is received; release-lock-outgoing\n\
+         \x20                  releases the storage lock on outgoing migration\n\
          --print-capabilities\n\
          \x20                : print capabilities and terminate\n\
          --print-states   : print existing TPM states and terminate\n\

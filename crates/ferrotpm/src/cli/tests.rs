@@ -305,8 +305,10 @@ fn tpmstate_variants() {
         t,
         TpmStateOptions {
             dir: "/s".into(),
+            linear: false,
             mode: Some(0o600),
-            lock: true
+            lock: true,
+            backup: false,
         }
     );
     let t = run("socket --tpm2 --tpmstate backend-uri=dir:///var/s,lock")
@@ -320,10 +322,26 @@ fn tpmstate_variants() {
             .unwrap()
             .lock
     );
+    // file://: the linear backend; not locked unless asked (swtpm 0.10); no backup.
+    let t = run("socket --tpm2 --tpmstate backend-uri=file:///x")
+        .tpmstate
+        .unwrap();
+    assert!(t.linear && !t.lock && t.dir == std::path::Path::new("/x"));
     assert!(
-        err("socket --tpm2 --tpmstate backend-uri=file:///x")
+        run("socket --tpm2 --tpmstate backend-uri=file:///x,lock")
+            .tpmstate
+            .unwrap()
+            .lock
+    );
+    assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,backup")
             .message
-            .contains("file://")
+            .contains("backup option is not supported")
+    );
+    assert!(
+        err("socket --tpm2 --tpmstate backend-uri=file:///x,fsync")
+            .message
+            .contains("fsync option is not supported")
     );
     assert!(
         err("socket --tpm2 --tpmstate backend-uri=nfs://x")
@@ -339,10 +357,16 @@ fn tpmstate_variants() {
             .message
             .contains("Missing dir")
     );
+    // swtpm master: `backup` keeps permall.bak; `fsync` is accepted (we always fsync).
+    let t = run("socket --tpm2 --tpmstate dir=/s,backup,fsync")
+        .tpmstate
+        .unwrap();
+    assert!(t.backup && t.lock);
     assert!(
-        err("socket --tpm2 --tpmstate dir=/s,backup")
-            .message
-            .contains("'backup'")
+        !run("socket --tpm2 --tpmstate dir=/s,fsync=false")
+            .tpmstate
+            .unwrap()
+            .backup
     );
     // First occurrence of a sub-option wins.
     assert_eq!(
@@ -460,12 +484,6 @@ fn keys_validated_at_parse_time() {
 #[test]
 fn refused_options_are_named() {
     for (cmd, name) in [
-        ("socket --tpm2 -d", "--daemon"),
-        ("socket --tpm2 --daemon", "--daemon"),
-        ("socket --tpm2 -r tss", "--runas"),
-        ("socket --tpm2 -R /", "--chroot"),
-        ("socket --tpm2 --seccomp action=none", "--seccomp"),
-        ("socket --tpm2 --migration incoming", "--migration"),
         ("socket --tpm2 --profile name=null", "--profile"),
         ("socket --tpm2 --print-profiles", "--print-profiles"),
         ("socket --tpm2 --print-info 0x20", "--print-info"),
@@ -544,8 +562,12 @@ fn libvirt_command_lines() {
     assert_eq!(o.server.unwrap().data, DataSpec::ConnectedFd(7));
     assert_eq!(o.ctrl.unwrap().spec, CtrlSpec::UnixClientFd(5));
     assert_eq!(o.flags.startup, Some(StartupType::Clear));
-    // Old libvirt (--daemon): parsed, then refused by name.
-    assert!(err("socket --daemon --ctrl type=unixio,path=/s,mode=0600 --tpmstate dir=/d,mode=0600 --log file=/l --tpm2 --pid file=/p").message.contains("'--daemon'"));
+    // Old libvirt (--daemon, swtpm writes the pid file).
+    let o = run(
+        "socket --daemon --ctrl type=unixio,path=/s,mode=0600 --tpmstate dir=/d,mode=0600 --log file=/l --tpm2 --pid file=/p",
+    );
+    assert!(o.daemon);
+    assert_eq!(o.pid, Some(PidOptions::File("/p".into())));
 }
 
 #[test]
@@ -556,19 +578,18 @@ fn capabilities_list_only_honoured_features() {
         "\"tpm-2.0\"",
         "\"cmdarg-pwd-fd\"",
         "\"cmdarg-print-states\"",
+        "\"cmdarg-migration\"",
+        "\"tpmstate-dir-backend-opt-backup\"",
+        "\"tpmstate-dir-backend-opt-fsync\"",
         "\"nvram-backend-dir\"",
+        "\"nvram-backend-file\"",
         "\"rsa-keysize-2048\"",
+        "\"cmdarg-seccomp\"",
+        "\"cmdarg-chroot\"",
     ] {
         assert!(c.contains(f), "{f}");
     }
-    for f in [
-        "tpm-1.2",
-        "nvram-backend-file",
-        "cmdarg-seccomp",
-        "cmdarg-migration",
-        "cmdarg-chroot",
-        "rsa-keysize-4096",
-    ] {
+    for f in ["tpm-1.2", "cmdarg-print-info", "rsa-keysize-4096"] {
         assert!(!c.contains(f), "{f}");
     }
     assert!(!capabilities_json(false).contains("rsa-keysize"));
@@ -580,4 +601,58 @@ fn json_braces_in_values() {
         .unwrap();
     assert_eq!(o.str("a"), Some("{\"x\":1,\"y\":2}"));
     assert_eq!(o.int("b"), Some(3));
+}
+
+#[test]
+fn migration_options() {
+    use super::MigrationOptions;
+    assert_eq!(run("socket --tpm2").migration, MigrationOptions::default());
+    assert_eq!(
+        run("socket --tpm2 --migration incoming").migration,
+        MigrationOptions {
+            incoming: true,
+            release_lock_outgoing: false
+        }
+    );
+    assert_eq!(
+        run("socket --tpm2 --migration release-lock-outgoing,incoming=false").migration,
+        MigrationOptions {
+            incoming: false,
+            release_lock_outgoing: true
+        }
+    );
+    assert_eq!(
+        err("socket --tpm2 --migration bogus").message,
+        "Error parsing migration options: Unknown option 'bogus'"
+    );
+}
+
+#[test]
+fn privilege_and_seccomp_options() {
+    let o = run("socket --tpm2 -d -r tss -R /srv/root --ctrl type=tcp,port=2322");
+    assert!(o.daemon);
+    assert_eq!(o.runas.as_deref(), Some("tss"));
+    assert_eq!(o.chroot, Some(PathBuf::from("/srv/root")));
+    // swtpm handle_seccomp_options: kill unless told otherwise.
+    assert_eq!(o.seccomp, SeccompAction::Kill);
+    for (v, a) in [
+        ("action=none", SeccompAction::None),
+        ("action=log", SeccompAction::Log),
+        ("action=kill", SeccompAction::Kill),
+        ("action=none,action=kill", SeccompAction::None),
+    ] {
+        let o = run(&format!(
+            "socket --tpm2 --seccomp {v} --ctrl type=tcp,port=2322"
+        ));
+        assert_eq!(o.seccomp, a, "{v}");
+    }
+    assert_eq!(
+        err("socket --tpm2 --seccomp action=foo --ctrl type=tcp,port=2322").message,
+        "Unsupported seccomp log action foo"
+    );
+    assert!(
+        err("socket --tpm2 --seccomp foo=1 --ctrl type=tcp,port=2322")
+            .message
+            .starts_with("Error parsing seccomp options: ")
+    );
 }

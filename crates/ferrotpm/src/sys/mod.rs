@@ -2,8 +2,14 @@
 //! the parent process passed by number on the command line (`--server fd=`, `--ctrl fd=`,
 //! `--ctrl clientfd=`, `-f`, `--key fd=`/`pwdfd=`, `--log fd=`, `--pid fd=`, swtpm(8)).
 //!
-//! What it is not: no fork, no signal handlers (`-d` is refused for now).
+//! Also the process-level calls of start-up ([`process`]: `-d`, `--chroot`, `--runas`) and
+//! the `--seccomp` filter ([`seccomp`]).
+//!
+//! What it is not: nothing here runs inside the poll loop.
 #![allow(unsafe_code)]
+
+pub mod process;
+pub mod seccomp;
 
 use std::collections::BTreeSet;
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};

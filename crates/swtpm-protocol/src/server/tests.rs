@@ -632,6 +632,13 @@ fn set_datafd() {
 /// Found by the ctrl_frame fuzz target: a SET_DATAFD whose code is split over two reads,
 /// the fd with the first. The transport closes that fd after the first read (fd_used false),
 /// so the handler must not be asked to adopt it when the second read completes the message.
+///
+/// swtpm itself keeps an fd that came with the first fragment and uses it when the message
+/// completes; we answer TPM_BAD_PARAMETER instead. Decided to keep ours: QEMU sends the
+/// 4-byte CMD_SET_DATAFD and its fd in one sendmsg (tpm_emulator.c
+/// `tpm_emulator_prepare_data_fd` → `qio_channel_writev_full_all` with the fd), and a Unix
+/// stream socket delivers a 4-byte message with its SCM_RIGHTS in one recvmsg, so no client
+/// that writes each request in one call (swtpm-interface §14.4) can produce the split.
 #[test]
 fn set_datafd_split_does_not_adopt_a_closed_fd() {
     let mut s = srv();

@@ -5,8 +5,8 @@
 
 use tpm2_types::{
     TpmAlgId, TpmCap, TpmEccCurve, TpmHandle, TpmHt, TpmPt, TpmPtPcr, TpmRc, TpmaAlgorithm, TpmaCc,
-    TpmiAlgHash, TpmiYesNo, TpmlAlgProperty, TpmlCc, TpmlCca, TpmlEccCurve, TpmlHandle,
-    TpmlPcrSelection, TpmlTaggedPcrProperty, TpmlTaggedPolicy, TpmlTaggedTpmProperty,
+    TpmiAlgHash, TpmiYesNo, TpmlActData, TpmlAlgProperty, TpmlCc, TpmlCca, TpmlEccCurve,
+    TpmlHandle, TpmlPcrSelection, TpmlTaggedPcrProperty, TpmlTaggedPolicy, TpmlTaggedTpmProperty,
     TpmsAlgProperty, TpmsCapabilityData, TpmsPcrSelect, TpmsPcrSelection, TpmsTaggedPcrSelect,
     TpmsTaggedPolicy, TpmsTaggedProperty, TpmtHa, TpmuCapabilities, hc,
 };
@@ -41,6 +41,11 @@ pub(crate) fn implemented_alg(alg: TpmAlgId) -> bool {
 /// has no list.
 pub(crate) fn get_capability(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let cap: TpmCap = ctx.param()?;
+    // libtpms TPM_CAP_Unmarshal accepts only the defined capabilities: anything else is
+    // TPM_RC_VALUE on the first parameter before the others are read.
+    if !TpmCap::ALL.contains(&cap) {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
     let property: u32 = ctx.param()?;
     let count: u32 = ctx.param()?;
     ctx.end()?;
@@ -64,6 +69,14 @@ pub(crate) fn get_capability(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
                 return Err(TpmRc::VALUE.parameter(2));
             }
             auth_policies(tpm, property, count)
+        }
+        TpmCap::ACT => {
+            // libtpms CapabilityCommands.c: the property must be an ACT handle; no ACT is
+            // implemented (libtpms 0.9 RH_ACT_* = NO), so the list is empty.
+            if !(TpmHandle::ACT_0.0..=TpmHandle::ACT_F.0).contains(&property) {
+                return Err(TpmRc::VALUE.parameter(2));
+            }
+            (false, TpmuCapabilities::ActData(TpmlActData::new()))
         }
         _ => return Err(TpmRc::VALUE.parameter(1)),
     };

@@ -20,18 +20,23 @@ fn ticket_is_safe(data: &[u8]) -> bool {
     }
 }
 
+/// libtpms CONTEXT_INTEGRITY_HASH_ALG (GpMacros.h: the largest implemented hash).
+pub(crate) const CONTEXT_INTEGRITY_HASH: HashAlg = HashAlg::Sha512;
+
 impl Tpm2 {
-    /// TPMT_TK_HASHCHECK for `digest` in `hierarchy` (Part 3 §10.6 TicketComputeHashCheck):
-    /// HMAC(proof, TPM_ST_HASHCHECK || digest) with the context hash (the proof's length
-    /// selects SHA-512 in libtpms, whose proofs are 64 bytes).
+    /// TPMT_TK_HASHCHECK for `digest` in `hierarchy` (Part 1 §17.6.5, libtpms Ticket.c
+    /// TicketComputeHashCheck): HMAC(proof, TPM_ST_HASHCHECK || hashAlg || digest) with
+    /// CONTEXT_INTEGRITY_HASH_ALG, the largest hash implemented (SHA-512 in libtpms 0.9 and
+    /// here), whatever the algorithm of `digest`.
     fn hash_check_ticket(
         &self,
         hierarchy: TpmHandle,
         alg: HashAlg,
         digest: &[u8],
     ) -> TpmtTkHashcheck {
-        let mut h = HmacState::new(alg, self.proof(hierarchy));
+        let mut h = HmacState::new(CONTEXT_INTEGRITY_HASH, self.proof(hierarchy));
         h.update(&TpmSt::HASHCHECK.0.to_be_bytes());
+        h.update(&alg.tpm_alg().to_be_bytes());
         h.update(digest);
         let mac = h.finalize();
         TpmtTkHashcheck {

@@ -19,10 +19,12 @@ fn is_orderly(v: u16) -> bool {
 /// TPM_RC_VALUE (parameter 1) for Startup(STATE) without a preceding Shutdown(STATE).
 pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let su: TpmSu = ctx.param()?;
-    ctx.end()?;
+    // libtpms TPM_SU_Unmarshal: only CLEAR and STATE unmarshal; the value error comes
+    // before any leftover-bytes error.
     if su != TpmSu::CLEAR && su != TpmSu::STATE {
         return Err(TpmRc::VALUE.parameter(1));
     }
+    ctx.end()?;
     let mut locality = ctx.locality;
     if locality != 0 && locality != 3 {
         return Err(TpmRc::LOCALITY);
@@ -139,6 +141,10 @@ pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
 /// (parameter 1) for a type other than CLEAR or STATE.
 pub(crate) fn shutdown(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let su: TpmSu = ctx.param()?;
+    // libtpms TPM_SU_Unmarshal (see `startup`).
+    if su != TpmSu::CLEAR && su != TpmSu::STATE {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
     ctx.end()?;
     if tpm.rt.pcr_reconfig && su == TpmSu::STATE {
         return Err(TpmRc::TYPE.parameter(1));
