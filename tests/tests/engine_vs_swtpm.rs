@@ -2126,6 +2126,25 @@ fn scenario_objects() -> Vec<Step> {
     v.push(full("Startup(CLEAR) again", startup(SU_CLEAR)));
     v.push(full("GetCapability HANDLES after restart", transient()));
     v.push(full("FlushContext after restart", flush(0x8000_0001)));
+    // Across Shutdown(STATE) and _TPM_Init, Startup(STATE) (TPM Resume) and Startup(CLEAR).
+    v.push(full(
+        "HashSequenceStart before Shutdown(STATE)",
+        seq_start(SHA256),
+    ));
+    v.push(full("Shutdown(STATE) with a sequence", shutdown(SU_STATE)));
+    v.push(Step::PowerCycle);
+    v.push(full("Startup(STATE) with a sequence", startup(SU_STATE)));
+    v.push(full("GetCapability HANDLES after resume", transient()));
+    v.push(full("FlushContext after resume", flush(0x8000_0000)));
+    v.push(full(
+        "HashSequenceStart before Startup(CLEAR)",
+        seq_start(SHA1),
+    ));
+    v.push(full("Shutdown(STATE) again", shutdown(SU_STATE)));
+    v.push(Step::PowerCycle);
+    v.push(full("Startup(CLEAR) with a sequence", startup(SU_CLEAR)));
+    v.push(full("GetCapability HANDLES after restart 2", transient()));
+    v.push(full("FlushContext after restart 2", flush(0x8000_0000)));
     v
 }
 
