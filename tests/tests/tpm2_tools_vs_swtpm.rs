@@ -3,7 +3,6 @@
 //! (PCR values, digests, events, self-test results, fixed properties), and the same shape
 //! where it is not (random bytes, clock). Lists of implemented algorithms and commands are
 //! checked as subsets of libtpms's with what is missing named in the allowlist below.
-//! (tpm2_pcrevent is not here yet: it starts an HMAC session, which this build lacks.)
 
 mod common;
 
@@ -164,7 +163,9 @@ fn tpm2_tools_see_the_same_tpm() {
         "tpm2_pcrextend",
         &["16:sha256=0000000000000000000000000000000000000000000000000000000000000001"],
     );
-    // tpm2_pcrevent opens an HMAC session (TPM2_StartAuthSession): with sessions (issue 7).
+    // tpm2_pcrevent: TPM2_PCR_Event authorized through an HMAC session that the ESAPI starts,
+    // uses and flushes (StartAuthSession, command and response HMACs, FlushContext).
+    same("tpm2_pcrevent", &["16", data]);
     same("tpm2_pcrread", &["sha256:16+sha384:16"]);
     let h = same("tpm2_hash", &["-g", "sha256", "--hex", data]);
     assert_eq!(h.trim().len(), 64);
@@ -221,4 +222,102 @@ fn tpm2_tools_see_the_same_tpm() {
     assert!(oc.is_subset(&tc), "commands libtpms lacks: {:?}", &oc - &tc);
     assert!(oc.len() >= 30, "only {} commands listed", oc.len());
     same("tpm2_shutdown", &[]);
+}
+
+/// Sessions through tpm2-tools: tpm2_startauthsession saves the session (TPM2_ContextSave)
+/// and every later tool loads it back (TPM2_ContextLoad); the policy tools print the policy
+/// digest after each assertion, which must be the same on both TPMs; an HMAC session with
+/// parameter encryption authorizes tpm2_changeauth and encrypts tpm2_getrandom.
+#[test]
+fn tpm2_tools_sessions_and_policies() {
+    if !swtpm_present() {
+        return;
+    }
+    let theirs = start(Path::new("swtpm"), "sess-theirs");
+    let ours = start(&our_bin("swtpm"), "sess-ours");
+    let files = TempDir::new("sess-files");
+    let f = |name: &str, tpm: &str| files.0.join(format!("{tpm}-{name}")).display().to_string();
+    for tpm in [&theirs, &ours] {
+        tpm.tool("tpm2_startup", &["-c"]);
+    }
+    let both = |args: &dyn Fn(&str) -> Vec<String>, tool: &str| -> (String, String) {
+        let t: Vec<String> = args("theirs");
+        let o: Vec<String> = args("ours");
+        let t: Vec<&str> = t.iter().map(String::as_str).collect();
+        let o: Vec<&str> = o.iter().map(String::as_str).collect();
+        (theirs.tool(tool, &t), ours.tool(tool, &o))
+    };
+    let same = |args: &dyn Fn(&str) -> Vec<String>, tool: &str| {
+        let (t, o) = both(args, tool);
+        assert_eq!(o, t, "{tool}");
+        o
+    };
+    // A trial policy session: each policy tool prints the digest so far.
+    let s = |tpm: &str| f("trial.ctx", tpm);
+    same(&|t| vec!["-S".into(), s(t)], "tpm2_startauthsession");
+    let d1 = same(
+        &|t| vec!["-S".into(), s(t), "-l".into(), "sha256:0,1,7".into()],
+        "tpm2_policypcr",
+    );
+    assert_eq!(d1.trim().len(), 64, "{d1}");
+    same(
+        &|t| vec!["-S".into(), s(t), "TPM2_CC_Unseal".into()],
+        "tpm2_policycommandcode",
+    );
+    same(
+        &|t| vec!["-S".into(), s(t), "zero".into()],
+        "tpm2_policylocality",
+    );
+    same(&|t| vec!["-S".into(), s(t)], "tpm2_policypassword");
+    let last = same(&|t| vec!["-S".into(), s(t)], "tpm2_policyauthvalue");
+    assert_ne!(last, d1);
+    same(&|t| vec![s(t)], "tpm2_flushcontext");
+    // The well-known PolicyAuthValue digest from a fresh trial session.
+    same(&|t| vec!["-S".into(), s(t)], "tpm2_startauthsession");
+    let av = same(&|t| vec!["-S".into(), s(t)], "tpm2_policyauthvalue");
+    assert_eq!(
+        av.trim(),
+        "8fcd2169ab92694e0c633f1ab772842b8241bbc20288981fc7ac1eddc1fddb0e"
+    );
+    same(&|t| vec![s(t)], "tpm2_flushcontext");
+    // An HMAC session: authorize tpm2_changeauth, then encrypt tpm2_getrandom.
+    let h = |tpm: &str| f("hmac.ctx", tpm);
+    same(
+        &|t| vec!["--hmac-session".into(), "-S".into(), h(t)],
+        "tpm2_startauthsession",
+    );
+    same(
+        &|t| {
+            vec![
+                "-c".into(),
+                "o".into(),
+                "-p".into(),
+                format!("session:{}", h(t)),
+                "newpw".into(),
+            ]
+        },
+        "tpm2_changeauth",
+    );
+    same(
+        &|_| vec!["-c".into(), "o".into(), "-p".into(), "newpw".into()],
+        "tpm2_changeauth",
+    );
+    same(
+        &|t| {
+            vec![
+                h(t),
+                "--enable-encrypt".into(),
+                "--enable-continuesession".into(),
+            ]
+        },
+        "tpm2_sessionconfig",
+    );
+    let (t, o) = both(
+        &|t| vec!["-S".into(), h(t), "--hex".into(), "16".into()],
+        "tpm2_getrandom",
+    );
+    assert_eq!((t.trim().len(), o.trim().len()), (32, 32));
+    same(&|_| vec!["handles-saved-session".into()], "tpm2_getcap");
+    same(&|t| vec![h(t)], "tpm2_flushcontext");
+    same(&|_| vec!["handles-saved-session".into()], "tpm2_getcap");
 }

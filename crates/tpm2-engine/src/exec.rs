@@ -12,6 +12,7 @@
 use tpm_wire::{Marshal, Profile, Reader, Unmarshal, Writer};
 use tpm2_types::{TpmCc, TpmHandle, TpmRc, TpmSt, TpmaSession, hc};
 
+use crate::auth::{CmdSession as Session, CmdView, CryptIdx};
 use crate::state::AuthValue;
 use crate::table::{self, AuthRole, CommandDef};
 use crate::tpm::Tpm2;
@@ -81,13 +82,6 @@ const LIBTPMS_PROFILE: Profile = Profile::ALL
 /// of libtpms 0.9.2: no TPM_ST_ATTEST_NV_DIGEST, no TPM_ST_FU_MANIFEST).
 fn is_libtpms_tpm_st(v: u16) -> bool {
     matches!(v, 0x00C4 | 0x8000..=0x8002 | 0x8014..=0x801A | 0x8021..=0x8025)
-}
-
-/// One parsed session of the authorization area (TPMS_AUTH_COMMAND).
-#[derive(Default)]
-struct Session {
-    attributes: TpmaSession,
-    auth: AuthValue,
 }
 
 fn number(rc: TpmRc, kind: Kind, i: usize) -> TpmRc {
@@ -186,6 +180,7 @@ impl Tpm2 {
         // Authorization area.
         // At most three sessions: kept on the stack, no allocation per command.
         let mut slots: [Session; MAX_SESSIONS] = Default::default();
+        let mut decrypted: Option<Vec<u8>> = None;
         let mut count = 0usize;
         if tag == TpmSt::SESSIONS {
             let auth_size = r.read_u32().map_err(TpmRc::from)?;
@@ -203,12 +198,39 @@ impl Tpm2 {
                     return Err(number(TpmRc::SIZE, Kind::Session, i));
                 }
                 let s = parse_session(&mut a, &profile, i)?;
+                self.retrieve_check(&s, slots.get(..i).unwrap_or(&[]), i, cc)?;
                 if let Some(slot) = slots.get_mut(i) {
                     *slot = s;
                 }
                 count += 1;
             }
-            self.check_sessions(def, &handles, slots.get(..count).unwrap_or(&[]))?;
+            let sessions = slots.get_mut(..count).unwrap_or(&mut []);
+            let crypt = CryptIdx::of(sessions);
+            let nonce_store: [Vec<u8>; MAX_SESSIONS] = core::array::from_fn(|i| {
+                sessions
+                    .get(i)
+                    .and_then(|s| self.sessions.get(TpmHandle(s.handle)))
+                    .map(|x| x.nonce_tpm.clone())
+                    .unwrap_or_default()
+            });
+            let view = CmdView {
+                cc,
+                handles: handles.get(..def.handles.len()).unwrap_or(&[]),
+                params: r.peek_rest(),
+                locality,
+                crypt,
+                nonces: core::array::from_fn(|i| nonce_store.get(i).map(Vec::as_slice)),
+            };
+            self.check_sessions(def, &handles, sessions, &view)?;
+            // Decrypting the first parameter is the last step of session processing.
+            if let Some(d) = crypt.decrypt {
+                let mut plain = r.peek_rest().to_vec();
+                if let Some(s) = sessions.get(d) {
+                    self.param_crypt(s, &mut plain, true)
+                        .map_err(|rc| number(rc, Kind::Session, d))?;
+                }
+                decrypted = Some(plain);
+            }
         } else {
             // CheckAuthNoSession: a handle that needs authorization needs a session.
             if def.handles.iter().any(|h| h.auth != AuthRole::None) {
@@ -217,10 +239,14 @@ impl Tpm2 {
         }
 
         // Parameters and the handler.
+        let params = match decrypted.as_deref() {
+            Some(p) => Reader::new(p),
+            None => r,
+        };
         let mut ctx = Ctx {
             locality,
             handles,
-            params: r,
+            params,
             pnum: 0,
             out: core::mem::take(scratch),
             rhandle: None,
@@ -231,6 +257,10 @@ impl Tpm2 {
         result?;
 
         let sessions = slots.get(..count).unwrap_or(&[]);
+        let mut auth_area = Vec::new();
+        if tag == TpmSt::SESSIONS {
+            self.respond_sessions(sessions, cc, scratch.as_mut_slice(), &mut auth_area)?;
+        }
         // Response: header, handle, [parameterSize], parameters, [sessions].
         let mut body_len = scratch.len();
         let rhandle = if def.response_handle {
@@ -241,7 +271,7 @@ impl Tpm2 {
         if rhandle.is_some() {
             body_len += 4;
         }
-        let session_bytes = sessions.len() * 5;
+        let session_bytes = auth_area.len();
         if tag == TpmSt::SESSIONS {
             body_len += 4 + session_bytes;
         }
@@ -258,22 +288,17 @@ impl Tpm2 {
             rsp.extend_from_slice(&psize.to_be_bytes());
         }
         rsp.extend_from_slice(scratch);
-        for s in sessions {
-            // Password session response: empty nonce, attributes with continueSession set,
-            // empty HMAC (libtpms BuildResponseSession).
-            let attrs = s.attributes | TpmaSession::CONTINUE_SESSION;
-            rsp.extend_from_slice(&[0, 0, attrs.bits(), 0, 0]);
-        }
+        rsp.extend_from_slice(&auth_area);
         Ok(())
     }
 
-    /// Authorization checks of the session area (libtpms `ParseSessionBuffer`; only password
-    /// sessions reach here).
+    /// Authorization checks of the session area (libtpms `ParseSessionBuffer`).
     fn check_sessions(
         &mut self,
         def: &CommandDef,
         handles: &[TpmHandle; 3],
-        sessions: &[Session],
+        sessions: &mut [Session],
+        view: &CmdView<'_>,
     ) -> Result<(), TpmRc> {
         // Associate sessions with the handles that need authorization.
         let mut associated: [Option<(TpmHandle, AuthRole)>; MAX_SESSIONS] = [None; MAX_SESSIONS];
@@ -287,8 +312,15 @@ impl Tpm2 {
                 }
             }
         }
-        for (i, s) in sessions.iter().enumerate() {
-            match associated.get(i).copied().flatten() {
+        for (i, s) in sessions.iter_mut().enumerate() {
+            let assoc = associated.get(i).copied().flatten();
+            s.associated = assoc.map(|(h, _)| h);
+            if !s.is_pw() {
+                let role = crate::auth::role(def, i);
+                self.check_hmac_or_policy(s, i, role, view)?;
+                continue;
+            }
+            match assoc {
                 // A password session must authorize a handle.
                 None => return Err(number(TpmRc::HANDLE, Kind::Session, i)),
                 Some((h, _role)) => {
@@ -323,13 +355,7 @@ impl Tpm2 {
             return Err(TpmRc::BAD_AUTH);
         }
         // IncrementLockout.
-        if h == TpmHandle::LOCKOUT {
-            self.perm.da.lockout_auth_enabled = false;
-            self.rt.lockout_failed_at = Some(self.rt.time);
-        } else if self.perm.da.recovery_time != 0 {
-            self.perm.da.failed_tries = self.perm.da.failed_tries.saturating_add(1);
-        }
-        self.mark_permanent_dirty();
+        self.register_da_failure(h);
         Err(TpmRc::AUTH_FAIL)
     }
 }
@@ -355,10 +381,16 @@ fn parse_session(a: &mut Reader<'_>, p: &Profile, i: usize) -> Result<Session, T
     }
     let hmac = a.take(hmac_len).map_err(fail)?;
     if handle != TpmHandle::PW {
-        // No HMAC or policy session can be loaded yet: the session is "not loaded"
-        // (libtpms RetrieveSessionData: TPM_RC_REFERENCE_S0 + index).
-        let n = u32::try_from(i).unwrap_or(0);
-        return Err(TpmRc::from_raw(TpmRc::REFERENCE_S0.raw() + n).unwrap_or(TpmRc::REFERENCE_S0));
+        // The loaded/type/repeat checks follow in `retrieve_check`. A policy session with
+        // isPasswordNeeded carries the password here.
+        return Ok(Session {
+            handle: handle.0,
+            nonce_caller: nonce.to_vec(),
+            attributes,
+            auth: AuthValue::new(hmac).unwrap_or_default(),
+            hmac: hmac.to_vec(),
+            ..Session::default()
+        });
     }
     {
         let forbidden = TpmaSession::ENCRYPT
@@ -374,7 +406,12 @@ fn parse_session(a: &mut Reader<'_>, p: &Profile, i: usize) -> Result<Session, T
         }
     }
     let auth = AuthValue::new(hmac).ok_or(number(TpmRc::SIZE, Kind::Session, i))?;
-    Ok(Session { attributes, auth })
+    Ok(Session {
+        handle: handle.0,
+        attributes,
+        auth,
+        ..Session::default()
+    })
 }
 
 /// Write a response header with `size` and `rc`.

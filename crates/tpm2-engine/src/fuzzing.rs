@@ -31,7 +31,7 @@ pub const STATE_FIX_CRC: u8 = 1;
 const STARTUP_CLEAR: [u8; 12] = [0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0];
 
 /// Commands that touch what an image carries: fixed properties, PCRs, the DRBG, the clock.
-const PROBES: [&[u8]; 4] = [
+const PROBES: [&[u8]; 5] = [
     // TPM2_GetCapability(TPM_CAP_TPM_PROPERTIES, TPM_PT_FIXED, 127)
     &[
         0x80, 0x01, 0, 0, 0, 0x16, 0, 0, 0x01, 0x7a, 0, 0, 0, 0x06, 0, 0, 0x01, 0, 0, 0, 0, 0x7f,
@@ -44,6 +44,10 @@ const PROBES: [&[u8]; 4] = [
     &[0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x7b, 0, 0x10],
     // TPM2_ReadClock
     &[0x80, 0x01, 0, 0, 0, 0x0a, 0, 0, 0x01, 0x81],
+    // TPM2_GetCapability(TPM_CAP_HANDLES, loaded sessions, 64): the sessions an image carries
+    &[
+        0x80, 0x01, 0, 0, 0, 0x16, 0, 0, 0x01, 0x7a, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0, 0, 0x40,
+    ],
 ];
 
 /// A new engine on a [`ManualPlatform`], powered off and without state.

@@ -20,6 +20,7 @@
 )]
 
 pub mod algorithms;
+mod auth;
 pub mod clock;
 mod cmd;
 mod exec;
@@ -27,6 +28,7 @@ pub mod pcr;
 pub mod platform;
 pub mod properties;
 pub mod selftest;
+mod session;
 pub mod state;
 mod table;
 mod tpm;

@@ -329,6 +329,8 @@ mod tag {
     /// its volatile state). Not critical: an older build ignores it and resumes with the
     /// permanent image's clock.
     pub const VOL_CLOCK: u16 = 0x0014;
+    /// Loaded authorization sessions; optional (an image without it has none).
+    pub const VOL_SESSIONS: u16 = CRITICAL | 0x0015;
     /// Loaded transient objects of the running TPM (hash and event sequences), each encoded
     /// by the engine. Not critical: an older build resumes without them, as after a flush.
     pub const VOL_OBJECTS: u16 = 0x0016;
@@ -627,6 +629,8 @@ pub struct Volatile {
     /// permanent image's clock lags: libtpms writes it to NV only when it crosses an update
     /// interval, so a TPM resumed elsewhere (migration) takes the clock from here.
     pub clock: Option<(u64, bool)>,
+    /// The authorization sessions (lost at the next Startup, as libtpms loses them).
+    pub(crate) sessions: crate::session::Sessions,
     /// Loaded transient objects: (slot, the engine's encoding of the object). libtpms keeps
     /// its object slots in the volatile state, so a sequence survives a migration.
     pub objects: Vec<(u8, Zeroizing<Vec<u8>>)>,
@@ -652,6 +656,7 @@ pub fn export_volatile(v: &Volatile) -> Zeroizing<Vec<u8>> {
             w.u8(u8::from(safe));
         });
     }
+    img.section(tag::VOL_SESSIONS, |w| v.sessions.marshal(w));
     if !v.objects.is_empty() {
         img.section(tag::VOL_OBJECTS, |w| {
             w.u8(u8::try_from(v.objects.len()).unwrap_or(0));
@@ -692,6 +697,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
             tag::VOL_RUNTIME,
             tag::VOL_PCRS,
             tag::VOL_CLOCK,
+            tag::VOL_SESSIONS,
             tag::VOL_OBJECTS,
         ],
     )?;
@@ -731,6 +737,14 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         }
         None => None,
     };
+    let sessions = match img.section(tag::VOL_SESSIONS) {
+        Some(mut s) => {
+            let v = crate::session::Sessions::unmarshal(&mut s).map_err(EngineError::BadState)?;
+            finish(s)?;
+            v
+        }
+        None => crate::session::Sessions::default(),
+    };
     let mut objects = Vec::new();
     if let Some(mut o) = img.section(tag::VOL_OBJECTS) {
         let n = o.read_u8().map_err(bad)?;
@@ -743,6 +757,7 @@ pub fn import_volatile(image: &[u8]) -> Result<Volatile, EngineError> {
         finish(o)?;
     }
     Ok(Volatile {
+        sessions,
         clear,
         reset,
         pcrs,

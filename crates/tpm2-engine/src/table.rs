@@ -6,9 +6,9 @@
 
 use tpm_wire::WireError;
 use tpm2_types::{
-    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhObject, TpmiDhPcr, TpmiRhClear, TpmiRhEnables,
-    TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy, TpmiRhLockout, TpmiRhPlatform,
-    TpmiRhProvision,
+    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhContext, TpmiDhEntity, TpmiDhObject, TpmiDhPcr,
+    TpmiRhClear, TpmiRhEnables, TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy,
+    TpmiRhLockout, TpmiRhPlatform, TpmiRhProvision, TpmiShPolicy,
 };
 
 use crate::cmd;
@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 32] = [
+pub(crate) static COMMANDS: [CommandDef; 46] = [
     row!(
         HIERARCHY_CONTROL,
         [h!(TpmiRhHierarchy, User)],
@@ -208,12 +208,67 @@ pub(crate) static COMMANDS: [CommandDef; 32] = [
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_update
     ),
-    row!(FLUSH_CONTEXT, [], cmd::context::flush_context, no_sessions),
+    row!(
+        CONTEXT_LOAD,
+        [],
+        cmd::session::context_load,
+        no_sessions,
+        rhandle
+    ),
+    row!(
+        CONTEXT_SAVE,
+        [h!(TpmiDhContext, None)],
+        cmd::session::context_save,
+        no_sessions
+    ),
+    row!(FLUSH_CONTEXT, [], cmd::session::flush_context, no_sessions),
+    row!(
+        POLICY_AUTH_VALUE,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_auth_value
+    ),
+    row!(
+        POLICY_COMMAND_CODE,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_command_code
+    ),
+    row!(
+        POLICY_CP_HASH,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_cp_hash
+    ),
+    row!(
+        POLICY_LOCALITY,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_locality
+    ),
+    row!(
+        POLICY_NAME_HASH,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_name_hash
+    ),
+    row!(POLICY_OR, [h!(TpmiShPolicy, None)], cmd::policy::policy_or),
+    row!(
+        START_AUTH_SESSION,
+        [h!(TpmiDhObject<true>, None), h!(TpmiDhEntity<true>, None)],
+        cmd::session::start_auth_session,
+        rhandle
+    ),
     row!(GET_CAPABILITY, [], cmd::capability::get_capability),
     row!(GET_RANDOM, [], cmd::random::get_random),
     row!(GET_TEST_RESULT, [], cmd::testing::get_test_result),
     row!(HASH, [], cmd::hash::hash),
     row!(PCR_READ, [], cmd::pcr::pcr_read),
+    row!(
+        POLICY_PCR,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_pcr
+    ),
+    row!(
+        POLICY_RESTART,
+        [h!(TpmiShPolicy, None)],
+        cmd::session::policy_restart
+    ),
     row!(READ_CLOCK, [], cmd::clock::read_clock),
     row!(PCR_EXTEND, [PCR_NULL_USER], cmd::pcr::pcr_extend, nv),
     row!(
@@ -229,7 +284,22 @@ pub(crate) static COMMANDS: [CommandDef; 32] = [
         cmd::hash::hash_sequence_start,
         rhandle
     ),
+    row!(
+        POLICY_PHYSICAL_PRESENCE,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_physical_presence
+    ),
+    row!(
+        POLICY_GET_DIGEST,
+        [h!(TpmiShPolicy, None)],
+        cmd::session::policy_get_digest
+    ),
     row!(TEST_PARMS, [], cmd::testing::test_parms),
+    row!(
+        POLICY_PASSWORD,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_password
+    ),
 ];
 
 /// The row of `cc`, if implemented.
@@ -284,17 +354,31 @@ mod tests {
             (0x0145, 1, 0, 0, 0, 0),
             (0x0146, 1, 0, 0, 0, 0),
             (0x015c, 0, 0, 0, 1, 0),
+            (0x0161, 0, 0, 0, 0, 1),
+            (0x0162, 0, 0, 0, 1, 0),
             (0x0165, 0, 0, 0, 0, 0),
+            (0x016b, 0, 0, 0, 1, 0),
+            (0x016c, 0, 0, 0, 1, 0),
+            (0x016e, 0, 0, 0, 1, 0),
+            (0x016f, 0, 0, 0, 1, 0),
+            (0x0170, 0, 0, 0, 1, 0),
+            (0x0171, 0, 0, 0, 1, 0),
+            (0x0176, 0, 0, 0, 2, 1),
             (0x017a, 0, 0, 0, 0, 0),
             (0x017b, 0, 0, 0, 0, 0),
             (0x017c, 0, 0, 0, 0, 0),
             (0x017d, 0, 0, 0, 0, 0),
             (0x017e, 0, 0, 0, 0, 0),
+            (0x017f, 0, 0, 0, 1, 0),
+            (0x0180, 0, 0, 0, 1, 0),
             (0x0181, 0, 0, 0, 0, 0),
             (0x0182, 1, 0, 0, 1, 0),
             (0x0185, 1, 0, 1, 2, 0),
             (0x0186, 0, 0, 0, 0, 1),
+            (0x0187, 0, 0, 0, 1, 0),
+            (0x0189, 0, 0, 0, 1, 0),
             (0x018a, 0, 0, 0, 0, 0),
+            (0x018c, 0, 0, 0, 1, 0),
         ];
         assert_eq!(expect.len(), COMMANDS.len());
         for (d, &(cc, nv, ext, fl, ch, rh)) in COMMANDS.iter().zip(expect) {

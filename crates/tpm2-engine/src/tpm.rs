@@ -164,6 +164,8 @@ pub struct Tpm2 {
     pub(crate) pcrs: PcrValues,
     pub(crate) rt: Runtime,
     pub(crate) objects: [Option<Object>; properties::MAX_LOADED_OBJECTS as usize],
+    /// Authorization sessions (HMAC, policy, trial).
+    pub(crate) sessions: crate::session::Sessions,
     drbg: Option<Drbg>,
     pending_perm: Option<Persistent>,
     pending_vol: Option<Volatile>,
@@ -198,6 +200,7 @@ impl Tpm2 {
             pcrs: PcrValues::default(),
             rt: Runtime::default(),
             objects: [None, None, None],
+            sessions: crate::session::Sessions::default(),
             drbg: None,
             pending_perm: None,
             pending_vol: None,
@@ -356,8 +359,7 @@ impl Tpm2 {
                 }
             }
             TpmHt::PCR => Ok(()),
-            // Sessions, persistent objects and NV indices cannot exist yet.
-            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => Err(TpmRc::REFERENCE_H0),
+            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => self.sessions.load_status(h),
             // libtpms parity: `EntityGetLoadStatus` -> `ObjectLoadEvict` answers a persistent
             // handle that is not in NV with TPM_RC_HANDLE (numbered), not REFERENCE_H0.
             TpmHt::PERSISTENT => Err(TpmRc::HANDLE),
@@ -398,6 +400,18 @@ impl Tpm2 {
                 }
             }
             _ => None,
+        }
+    }
+
+    /// The Name of entity `h` (libtpms `EntityGetName`): the handle itself for permanent
+    /// handles, PCRs and sessions; for a transient object its Name, which is empty for a
+    /// sequence object (nameAlg TPM_ALG_NULL). Loaded key objects, persistent objects and NV
+    /// indices add their branches here when they exist. `None` for an absent entity.
+    pub(crate) fn entity_name(&self, h: TpmHandle) -> Option<Vec<u8>> {
+        match h.handle_type() {
+            TpmHt::TRANSIENT => self.object(h).map(|_| Vec::new()),
+            TpmHt::PERSISTENT | TpmHt::NV_INDEX => None,
+            _ => Some(h.0.to_be_bytes().to_vec()),
         }
     }
 
@@ -521,6 +535,7 @@ impl Tpm2 {
         self.failure = None;
         self.rt = Runtime::default();
         self.objects = [None, None, None];
+        self.sessions = crate::session::Sessions::default();
         self.rt.timer.reset();
         // TimePowerOn: the timer starts at 0 now.
         let now = self.platform.monotonic_ms();
@@ -560,6 +575,7 @@ impl Tpm2 {
         self.rt.startup_locality3 = v.startup_locality3;
         self.rt.drtm_pre_startup = v.drtm_pre_startup;
         self.rt.pcr_reconfig = v.pcr_reconfig;
+        self.sessions = v.sessions;
         // Loaded sequence objects come back into their slots (libtpms keeps s_objects in the
         // volatile state); one that does not decode is not restored.
         self.objects = Default::default();
@@ -592,6 +608,7 @@ impl Tpm2 {
             pcr_reconfig: self.rt.pcr_reconfig,
             time: self.rt.time,
             alloc: self.perm.pcr_allocated,
+            sessions: self.sessions.clone(),
             clock: Some((self.perm.clock, self.perm.clock_safe)),
             objects: self
                 .objects
@@ -723,6 +740,7 @@ impl TpmEngine for Tpm2 {
         }
         self.rt = Runtime::default();
         self.objects = [None, None, None];
+        self.sessions = crate::session::Sessions::default();
         self.drbg = None;
     }
 

@@ -170,9 +170,8 @@ fn handles(tpm: &Tpm2, start: u32, count: u32) -> Result<(bool, TpmuCapabilities
             })
             .filter(|h| h.0 >= start)
             .collect(),
-        TpmHt::PERSISTENT | TpmHt::NV_INDEX | TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => {
-            Vec::new()
-        }
+        TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => tpm.sessions.cap_handles(TpmHandle(start)),
+        TpmHt::PERSISTENT | TpmHt::NV_INDEX => Vec::new(),
         _ => return Err(TpmRc::HANDLE.parameter(2)),
     };
     let (more, v) = take(list.into_iter(), count);
@@ -351,10 +350,10 @@ fn property(tpm: &Tpm2, pt: u32) -> Option<u32> {
             f
         }
         TpmPt::HR_NV_INDEX => 0,
-        TpmPt::HR_LOADED => 0,
-        TpmPt::HR_LOADED_AVAIL => p::MAX_LOADED_SESSIONS,
-        TpmPt::HR_ACTIVE => 0,
-        TpmPt::HR_ACTIVE_AVAIL => p::MAX_ACTIVE_SESSIONS,
+        TpmPt::HR_LOADED => tpm.sessions.loaded(),
+        TpmPt::HR_LOADED_AVAIL => p::MAX_LOADED_SESSIONS.saturating_sub(tpm.sessions.loaded()),
+        TpmPt::HR_ACTIVE => tpm.sessions.active(),
+        TpmPt::HR_ACTIVE_AVAIL => p::MAX_ACTIVE_SESSIONS.saturating_sub(tpm.sessions.active()),
         TpmPt::HR_TRANSIENT_AVAIL => {
             u32::try_from(tpm.objects.iter().filter(|o| o.is_none()).count()).unwrap_or(0)
         }

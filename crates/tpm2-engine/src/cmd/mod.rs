@@ -4,10 +4,11 @@
 
 pub(crate) mod capability;
 pub(crate) mod clock;
-pub(crate) mod context;
 pub(crate) mod hash;
 pub(crate) mod hierarchy;
 pub(crate) mod pcr;
+pub(crate) mod policy;
 pub(crate) mod random;
+pub(crate) mod session;
 pub(crate) mod startup;
 pub(crate) mod testing;

@@ -95,6 +95,8 @@ pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     if kind == StartupKind::Reset {
         tpm.reseed_null()?;
     }
+    // SessionStartup: loaded sessions never survive a Startup.
+    tpm.sessions.startup(kind == StartupKind::Reset);
     // PCRStartup.
     if kind == StartupKind::Reset {
         tpm.reset.pcr_counter = 0;

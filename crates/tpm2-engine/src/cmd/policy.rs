@@ -1,0 +1,357 @@
+//! Policy commands (TPM 2.0 Part 3 §23; libtpms `EACommands.c`, `Policy_spt.c`): each extends
+//! the session's policyDigest as PolicyDigest' = H(policyDigest || TPM_CC || arguments), a TPM2B argument
+//! contributing its bytes without the size (libtpms `CryptDigestUpdate2B`), and
+//! records what the use-time checks in `auth.rs` enforce. A trial session only computes the
+//! digest (its PCR digest may be supplied, PolicyOR accepts any list).
+//!
+//! Implemented: PolicyPCR, PolicyLocality, PolicyCommandCode, PolicyPhysicalPresence,
+//! PolicyCpHash, PolicyNameHash, PolicyOR, PolicyAuthValue, PolicyPassword. Not yet:
+//! PolicySigned, PolicySecret, PolicyTicket, PolicyNV, PolicyCounterTimer,
+//! PolicyDuplicationSelect, PolicyAuthorize, PolicyNvWritten, PolicyTemplate,
+//! PolicyAuthorizeNV.
+
+use tpm_crypto::hash::{HashAlg, Hasher};
+use tpm_wire::{Marshal, Writer};
+use tpm2_types::{
+    Tpm2bDigest, TpmCc, TpmHandle, TpmRc, TpmaLocality, TpmlDigest, TpmlPcrSelection,
+};
+
+use crate::auth::flag;
+use crate::exec::Ctx;
+use crate::session::Session;
+use crate::tpm::Tpm2;
+
+/// The command codes libtpms 0.9.2 implements (`CommandAttributeData.h` rows whose CC_ switch
+/// `TpmProfile.h` enables), for PolicyCommandCode's `CommandCodeToCommandIndex` check.
+const LIBTPMS_CCS: [(u32, u32); 12] = [
+    (0x11F, 0x122),
+    (0x124, 0x12E),
+    (0x130, 0x140),
+    (0x142, 0x154),
+    (0x156, 0x159),
+    (0x15C, 0x15E),
+    (0x160, 0x165),
+    (0x167, 0x174),
+    (0x176, 0x178),
+    (0x17A, 0x193),
+    (0x197, 0x197),
+    (0x199, 0x19A),
+];
+
+fn libtpms_implements(cc: u32) -> bool {
+    LIBTPMS_CCS.iter().any(|(a, b)| (*a..=*b).contains(&cc))
+}
+
+/// The policy session of handle 1 (the dispatcher has checked it is a loaded policy session).
+fn session<'t>(tpm: &'t mut Tpm2, ctx: &Ctx<'_>) -> Result<&'t mut Session, TpmRc> {
+    let h: TpmHandle = ctx.handles[0];
+    tpm.sessions.get_mut(h).ok_or(TpmRc::REFERENCE_H0)
+}
+
+/// PolicyDigest' = H(PolicyDigest || cc || parts...).
+fn extend(s: &mut Session, cc: TpmCc, parts: &[&[u8]]) {
+    let mut h = Hasher::new(s.auth_hash);
+    if let Some(p) = s.policy.as_ref() {
+        h.update(&p.digest);
+    }
+    h.update(&cc.0.to_be_bytes());
+    for part in parts {
+        h.update(part);
+    }
+    let d = h.finalize();
+    if let Some(p) = s.policy.as_mut() {
+        p.digest = d.as_slice().to_vec();
+    }
+}
+
+fn is_trial(s: &Session) -> bool {
+    s.kind == crate::session::SessionKind::Trial
+}
+
+fn flags(s: &mut Session) -> u16 {
+    s.policy.as_ref().map_or(0, |p| p.flags)
+}
+
+fn set_flags(s: &mut Session, set: u16, clear: u16) {
+    if let Some(p) = s.policy.as_mut() {
+        p.flags = (p.flags | set) & !clear;
+    }
+}
+
+/// TPM 2.0 Part 3 §23.12 TPM2_PolicyAuthValue.
+pub(crate) fn policy_auth_value(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    extend(s, TpmCc::POLICY_AUTH_VALUE, &[]);
+    set_flags(s, flag::AUTH_VALUE_NEEDED, flag::PASSWORD_NEEDED);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.13 TPM2_PolicyPassword: the digest is that of PolicyAuthValue.
+pub(crate) fn policy_password(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    extend(s, TpmCc::POLICY_AUTH_VALUE, &[]);
+    set_flags(s, flag::PASSWORD_NEEDED, flag::AUTH_VALUE_NEEDED);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.8 TPM2_PolicyPhysicalPresence.
+pub(crate) fn policy_physical_presence(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    extend(s, TpmCc::POLICY_PHYSICAL_PRESENCE, &[]);
+    set_flags(s, flag::PP_REQUIRED, 0);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.11 TPM2_PolicyCommandCode.
+pub(crate) fn policy_command_code(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let code: TpmCc = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    let prev = s.policy.as_ref().map_or(0, |p| p.command_code);
+    if prev != 0 && prev != code.0 {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
+    if !libtpms_implements(code.0) {
+        return Err(TpmRc::POLICY_CC.parameter(1));
+    }
+    extend(s, TpmCc::POLICY_COMMAND_CODE, &[&code.0.to_be_bytes()]);
+    if let Some(p) = s.policy.as_mut() {
+        p.command_code = code.0;
+    }
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.4 TPM2_PolicyLocality (libtpms's canonical-form rules).
+pub(crate) fn policy_locality(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let loc: TpmaLocality = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    let new = loc.bits();
+    if new == 0 {
+        return Err(TpmRc::RANGE.parameter(1));
+    }
+    let mut prev = s.policy.as_ref().map_or(0, |p| p.locality);
+    if prev != 0 && ((prev < 32) != (new < 32)) {
+        return Err(TpmRc::RANGE.parameter(1));
+    }
+    if new < 32 {
+        if prev == 0 {
+            prev = 0x1F;
+        }
+        prev &= new;
+        if prev == 0 {
+            return Err(TpmRc::RANGE.parameter(1));
+        }
+    } else {
+        if prev != 0 && prev != new {
+            return Err(TpmRc::RANGE.parameter(1));
+        }
+        prev = new;
+    }
+    extend(s, TpmCc::POLICY_LOCALITY, &[&[new]]);
+    if let Some(p) = s.policy.as_mut() {
+        p.locality = prev;
+    }
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.14 TPM2_PolicyCpHash.
+pub(crate) fn policy_cp_hash(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let cp: Tpm2bDigest = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    if cp.len() != s.auth_hash.digest_size() {
+        return Err(TpmRc::SIZE.parameter(1));
+    }
+    let f = flags(s);
+    if let Some(p) = s.policy.as_ref() {
+        if !p.cp_hash.is_empty() && (f & flag::CP_HASH_DEFINED == 0 || p.cp_hash[..] != cp[..]) {
+            return Err(TpmRc::CPHASH);
+        }
+    }
+    extend(s, TpmCc::POLICY_CP_HASH, &[&cp]);
+    if let Some(p) = s.policy.as_mut() {
+        p.cp_hash = cp.to_vec();
+    }
+    set_flags(s, flag::CP_HASH_DEFINED, 0);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.15 TPM2_PolicyNameHash.
+pub(crate) fn policy_name_hash(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let nh: Tpm2bDigest = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    if nh.len() != s.auth_hash.digest_size() {
+        return Err(TpmRc::SIZE.parameter(1));
+    }
+    let f = flags(s);
+    if s.policy.as_ref().is_some_and(|p| !p.cp_hash.is_empty()) || f & flag::CP_HASH_DEFINED != 0 {
+        return Err(TpmRc::CPHASH);
+    }
+    extend(s, TpmCc::POLICY_NAME_HASH, &[&nh]);
+    if let Some(p) = s.policy.as_mut() {
+        p.cp_hash = nh.to_vec();
+    }
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.6 TPM2_PolicyOR: the current digest must be one of the list (any, in
+/// a trial session); the digest restarts from zeros and takes in every list entry.
+pub(crate) fn policy_or(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let list: TpmlDigest = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    let trial = is_trial(s);
+    let cur = s
+        .policy
+        .as_ref()
+        .map(|p| p.digest.clone())
+        .unwrap_or_default();
+    if !trial && !list.iter().any(|d| d[..] == cur[..]) {
+        return Err(TpmRc::VALUE.parameter(1));
+    }
+    let zeros = vec![0u8; s.auth_hash.digest_size()];
+    let mut h = Hasher::new(s.auth_hash);
+    h.update(&zeros);
+    h.update(&TpmCc::POLICY_OR.0.to_be_bytes());
+    for d in list.iter() {
+        h.update(d);
+    }
+    let d = h.finalize();
+    if let Some(p) = s.policy.as_mut() {
+        p.digest = d.as_slice().to_vec();
+    }
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.7 TPM2_PolicyPCR.
+pub(crate) fn policy_pcr(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let pcr_digest: Tpm2bDigest = ctx.param()?;
+    let pcrs: TpmlPcrSelection = ctx.param()?;
+    ctx.end()?;
+    let alg = {
+        let s = session(tpm, ctx)?;
+        s.auth_hash
+    };
+    // PCRComputeCurrentDigest: FilterPcr drops unallocated PCRs from the selection, which is
+    // then also what goes into the policy digest.
+    let (current, filtered) = tpm.pcr_digest(alg, &pcrs);
+    let counter = tpm.reset.pcr_counter;
+    let s = session(tpm, ctx)?;
+    let mut value = current;
+    if !is_trial(s) {
+        let pc = s.policy.as_ref().map_or(0, |p| p.pcr_counter);
+        if pc != 0 && pc != counter {
+            return Err(TpmRc::PCR_CHANGED);
+        }
+        if !pcr_digest.is_empty() && pcr_digest[..] != value[..] {
+            return Err(TpmRc::VALUE.parameter(1));
+        }
+    } else if !pcr_digest.is_empty() {
+        value = pcr_digest.to_vec();
+    }
+    extend(s, TpmCc::POLICY_PCR, &[&filtered, &value]);
+    if !is_trial(s) {
+        if let Some(p) = s.policy.as_mut() {
+            p.pcr_counter = counter;
+        }
+    }
+    Ok(())
+}
+
+impl Tpm2 {
+    /// PCRComputeCurrentDigest: H(selected, allocated PCR values in selection order), and the
+    /// filtered selection marshaled.
+    fn pcr_digest(&self, alg: HashAlg, pcrs: &TpmlPcrSelection) -> (Vec<u8>, Vec<u8>) {
+        let mut h = Hasher::new(alg);
+        let mut sel_bytes = Vec::new();
+        let mut w = Writer::to_vec(&mut sel_bytes);
+        w.u32(u32::try_from(pcrs.len()).unwrap_or(0));
+        for sel in pcrs.iter() {
+            let bank = HashAlg::from_tpm_alg(sel.hash.0.0);
+            let mut bytes = sel.pcr_select.as_bytes().to_vec();
+            for (i, b) in bytes.iter_mut().enumerate() {
+                for bit in 0..8 {
+                    let pcr = i * 8 + bit;
+                    let on = *b & (1 << bit) != 0;
+                    let allocated =
+                        bank.is_some_and(|a| self.perm.pcr_allocated.is_allocated(pcr, a));
+                    if on && !allocated {
+                        *b &= !(1 << bit);
+                    }
+                }
+            }
+            for (i, b) in bytes.iter().enumerate() {
+                for bit in 0..8 {
+                    if *b & (1 << bit) != 0 {
+                        if let Some(v) = bank.and_then(|a| self.pcrs.get(a, i * 8 + bit)) {
+                            h.update(v);
+                        }
+                    }
+                }
+            }
+            sel.hash.marshal(&mut w);
+            w.u8(u8::try_from(bytes.len()).unwrap_or(0));
+            w.put(&bytes);
+        }
+        (h.finalize().as_slice().to_vec(), sel_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tpm_crypto::hash::{HashAlg, digest};
+
+    use crate::tests::{ST_NO, cmd, rc, started};
+
+    fn trial(t: &mut crate::Tpm2) -> u32 {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+        b.extend_from_slice(&16u16.to_be_bytes());
+        b.extend_from_slice(&[1; 16]);
+        b.extend_from_slice(&[0, 0, 3, 0, 0x10, 0, 0x0B]);
+        let r = t.execute_vec(0, &cmd(ST_NO, 0x176, &b));
+        assert_eq!(rc(&r), 0);
+        u32::from_be_bytes(r[10..14].try_into().unwrap())
+    }
+
+    fn run(t: &mut crate::Tpm2, cc: u32, h: u32, params: &[u8]) -> Vec<u8> {
+        let body = [&h.to_be_bytes()[..], params].concat();
+        assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, cc, &body))), 0);
+        let r = t.execute_vec(0, &cmd(ST_NO, 0x189, &h.to_be_bytes()));
+        r[12..].to_vec()
+    }
+
+    /// The well-known SHA-256 PolicyAuthValue digest (TPM 2.0 Part 3 §23.17; PolicyPassword
+    /// gives the same value), and PolicyCommandCode from the formula.
+    #[test]
+    fn policy_digest_kats() {
+        let mut t = started();
+        let h = trial(&mut t);
+        let want = hex::decode("8fcd2169ab92694e0c633f1ab772842b8241bbc20288981fc7ac1eddc1fddb0e")
+            .unwrap();
+        assert_eq!(run(&mut t, 0x16B, h, &[]), want);
+        assert_eq!(
+            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
+            0
+        );
+        assert_eq!(run(&mut t, 0x18C, h, &[]), want);
+        assert_eq!(
+            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
+            0
+        );
+        let got = run(&mut t, 0x16C, h, &0x15Eu32.to_be_bytes());
+        let m = [
+            &[0u8; 32][..],
+            &0x16Cu32.to_be_bytes(),
+            &0x15Eu32.to_be_bytes(),
+        ]
+        .concat();
+        assert_eq!(got, digest(HashAlg::Sha256, &m).as_slice());
+    }
+}
