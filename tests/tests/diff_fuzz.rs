@@ -226,7 +226,31 @@ fn step(r: &mut Rng, owner_auth: &mut Vec<u8>) -> Step {
             p.extend_from_slice(&(r.below(300) as u32).to_be_bytes());
             (header(0x8001, 0x17a, &p), Cmp::Full, "GetCapability")
         }
-        62..=65 => (header(0x8001, 0x181, &[]), Cmp::Rc, "ReadClock"),
+        62..=63 => (header(0x8001, 0x181, &[]), Cmp::Rc, "ReadClock"),
+        64 => {
+            // HashSequenceStart (empty auth): fills the transient slots FlushContext frees.
+            let alg = r.pick(ALGS);
+            let mut p = vec![0, 0];
+            p.extend_from_slice(&alg.to_be_bytes());
+            (header(0x8001, 0x186, &p), Cmp::Full, "HashSequenceStart")
+        }
+        65 => {
+            let h = r.pick(&[
+                0x8000_0000u32,
+                0x8000_0001,
+                0x8000_0002,
+                0x8000_0003,
+                0x0200_0000,
+                0x0300_0001,
+                0x8100_0000,
+                0x4000_0001,
+            ]);
+            (
+                header(0x8001, 0x165, &h.to_be_bytes()),
+                Cmp::Full,
+                "FlushContext",
+            )
+        }
         66..=69 => {
             let full = r.below(3) as u8;
             (header(0x8001, 0x143, &[full]), Cmp::Full, "SelfTest")

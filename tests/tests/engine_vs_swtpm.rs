@@ -148,6 +148,7 @@ const CC_READ_CLOCK: u32 = 0x181;
 const CC_PCR_EXTEND: u32 = 0x182;
 const CC_EVENT_SEQUENCE_COMPLETE: u32 = 0x185;
 const CC_HASH_SEQUENCE_START: u32 = 0x186;
+const CC_FLUSH_CONTEXT: u32 = 0x165;
 
 const SU_CLEAR: [u8; 2] = [0, 0];
 const SU_STATE: [u8; 2] = [0, 1];
@@ -2056,6 +2057,97 @@ fn scenario_drtm() -> Vec<Step> {
     v
 }
 
+/// Transient object slots and TPM2_FlushContext: the three slots fill, the fourth start is
+/// TPM_RC_OBJECT_MEMORY, flushed slots are reused lowest first, and every kind of bad handle
+/// gets libtpms's numbered code; slots do not survive Startup(CLEAR).
+fn scenario_objects() -> Vec<Step> {
+    let seq_start = |alg: u16| {
+        let mut b = b2(b"");
+        b.extend_from_slice(&alg.to_be_bytes());
+        c(CC_HASH_SEQUENCE_START, &b)
+    };
+    let flush = |h: u32| c(CC_FLUSH_CONTEXT, &h.to_be_bytes());
+    let transient = || get_cap(1, 0x8000_0000, 10);
+    let mut v = vec![
+        full("Startup(CLEAR)", startup(SU_CLEAR)),
+        full("FlushContext nothing loaded", flush(0x8000_0000)),
+    ];
+    for i in 0..3 {
+        v.push(full(
+            &format!("HashSequenceStart slot {i}"),
+            seq_start(SHA256),
+        ));
+    }
+    v.push(full("HashSequenceStart full", seq_start(SHA1)));
+    v.push(full("FlushContext 0x80000001", flush(0x8000_0001)));
+    v.push(full("GetCapability HANDLES after flush", transient()));
+    v.push(full("FlushContext 0x80000001 again", flush(0x8000_0001)));
+    v.push(full(
+        "FlushContext 0x80000002 (last slot)",
+        flush(0x8000_0002),
+    ));
+    v.push(full(
+        "FlushContext 0x80000003 (beyond slots)",
+        flush(0x8000_0003),
+    ));
+    v.push(full("FlushContext 0x80FFFFFF", flush(0x80FF_FFFF)));
+    v.push(full("FlushContext HMAC session", flush(0x0200_0000)));
+    v.push(full("FlushContext policy session", flush(0x0300_0005)));
+    v.push(full(
+        "FlushContext session beyond range",
+        flush(0x0200_FFFF),
+    ));
+    v.push(full("FlushContext persistent", flush(0x8100_0001)));
+    v.push(full("FlushContext owner", flush(0x4000_0001)));
+    v.push(full("FlushContext NV index", flush(0x0100_0000)));
+    v.push(full("FlushContext PCR", flush(0)));
+    v.push(full(
+        "FlushContext short handle",
+        c(CC_FLUSH_CONTEXT, &[0x80, 0]),
+    ));
+    v.push(full(
+        "FlushContext trailing byte",
+        c(CC_FLUSH_CONTEXT, &[0x80, 0, 0, 0, 0]),
+    ));
+    v.push(full(
+        "FlushContext with a password session",
+        cs(
+            CC_FLUSH_CONTEXT,
+            &[],
+            &pw(b""),
+            &0x8000_0000u32.to_be_bytes(),
+        ),
+    ));
+    v.push(full("HashSequenceStart reuses slot 1", seq_start(SHA384)));
+    v.push(full("GetCapability HANDLES refilled", transient()));
+    v.push(full("FlushContext 0x80000000", flush(0x8000_0000)));
+    v.push(full("Shutdown(CLEAR)", shutdown(SU_CLEAR)));
+    v.push(Step::PowerCycle);
+    v.push(full("Startup(CLEAR) again", startup(SU_CLEAR)));
+    v.push(full("GetCapability HANDLES after restart", transient()));
+    v.push(full("FlushContext after restart", flush(0x8000_0001)));
+    // Across Shutdown(STATE) and _TPM_Init, Startup(STATE) (TPM Resume) and Startup(CLEAR).
+    v.push(full(
+        "HashSequenceStart before Shutdown(STATE)",
+        seq_start(SHA256),
+    ));
+    v.push(full("Shutdown(STATE) with a sequence", shutdown(SU_STATE)));
+    v.push(Step::PowerCycle);
+    v.push(full("Startup(STATE) with a sequence", startup(SU_STATE)));
+    v.push(full("GetCapability HANDLES after resume", transient()));
+    v.push(full("FlushContext after resume", flush(0x8000_0000)));
+    v.push(full(
+        "HashSequenceStart before Startup(CLEAR)",
+        seq_start(SHA1),
+    ));
+    v.push(full("Shutdown(STATE) again", shutdown(SU_STATE)));
+    v.push(Step::PowerCycle);
+    v.push(full("Startup(CLEAR) with a sequence", startup(SU_CLEAR)));
+    v.push(full("GetCapability HANDLES after restart 2", transient()));
+    v.push(full("FlushContext after restart 2", flush(0x8000_0000)));
+    v
+}
+
 #[test]
 fn engine_matches_swtpm() {
     if !swtpm_present() {
@@ -2070,5 +2162,6 @@ fn engine_matches_swtpm() {
     run("power", scenario_power(), &mut rows);
     run("localities", scenario_localities(), &mut rows);
     run("drtm", scenario_drtm(), &mut rows);
+    run("objects", scenario_objects(), &mut rows);
     report(&rows);
 }

@@ -119,6 +119,31 @@ fn named(kind: &str, v: Vec<Vec<u8>>) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// A hand-written tpm2_execute stream over transient object slots: three HashSequenceStart
+/// (slots full), a fourth (TPM_RC_OBJECT_MEMORY), FlushContext of a loaded, a flushed, an
+/// out-of-range and a session handle, and a reuse of the freed slot.
+fn objects_stream() -> Vec<u8> {
+    let start: &[u8] = &[0x80, 0x01, 0, 0, 0, 0x0e, 0, 0, 0x01, 0x86, 0, 0, 0, 0x0b];
+    let flush = |h: u32| {
+        let mut c = vec![0x80, 0x01, 0, 0, 0, 0x0e, 0, 0, 0x01, 0x65];
+        c.extend_from_slice(&h.to_be_bytes());
+        c
+    };
+    let (f1, f3, fs) = (flush(0x8000_0001), flush(0x8000_0003), flush(0x0200_0000));
+    let cmds: Vec<(u8, &[u8])> = vec![
+        (0, start),
+        (0, start),
+        (0, start),
+        (0, start),
+        (0, &f1),
+        (0, &f1),
+        (0, &f3),
+        (0, &fs),
+        (0, start),
+    ];
+    stream_input(STREAM_STARTUP, cmds)
+}
+
 /// Write every corpus under `root` (normally `fuzz/corpus`) from the vector file `vectors`.
 pub fn run(root: &Path, vectors: &Path) -> Result<()> {
     let text =
@@ -167,11 +192,9 @@ pub fn run(root: &Path, vectors: &Path) -> Result<()> {
             (!cmds.is_empty()).then(|| stream_input(flags, cmds))
         })
         .collect();
-    write_dir(
-        root,
-        "tpm2_execute",
-        &named("stream", spread(streams, MAX_PER_KIND)),
-    )?;
+    let mut exec_seeds = named("stream", spread(streams, MAX_PER_KIND));
+    exec_seeds.push(("objects-000".to_string(), objects_stream()));
+    write_dir(root, "tpm2_execute", &exec_seeds)?;
 
     // state_load: images after boot-like sequences.
     let startup_clear: &[u8] = &[0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0];

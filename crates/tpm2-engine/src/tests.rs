@@ -478,6 +478,44 @@ fn volatile_image_after_pcr_allocate_keeps_running_banks() {
     assert_eq!(&again[..], &perm[..]);
 }
 
+/// TPM2_FlushContext of transient objects (libtpms `TPM2_FlushContext`): slots free up and
+/// are reused lowest first; a handle not loaded is TPM_RC_HANDLE + P1; a handle outside the
+/// TPMI_DH_CONTEXT ranges is TPM_RC_VALUE + P1.
+#[test]
+fn flush_context_frees_object_slots() {
+    let mut t = started();
+    let start = |t: &mut Tpm2| t.execute_vec(0, &cmd(ST_NO, 0x186, &[0, 0, 0x00, 0x0B]));
+    let flush = |t: &mut Tpm2, h: u32| rc(&t.execute_vec(0, &cmd(ST_NO, 0x165, &h.to_be_bytes())));
+    for i in 0..3u32 {
+        let r = start(&mut t);
+        assert_eq!(rc(&r), 0);
+        assert_eq!(&r[10..14], &(0x8000_0000 + i).to_be_bytes());
+    }
+    assert_eq!(rc(&start(&mut t)), 0x902, "TPM_RC_OBJECT_MEMORY");
+    assert_eq!(flush(&mut t, 0x8000_0001), 0);
+    assert_eq!(flush(&mut t, 0x8000_0001), 0x1CB, "HANDLE + P1");
+    // libtpms TRANSIENT_LAST is TRANSIENT_FIRST + MAX_LOADED_OBJECTS - 1: beyond is VALUE.
+    assert_eq!(flush(&mut t, 0x8000_0003), 0x1C4);
+    assert_eq!(flush(&mut t, 0x0200_0000), 0x1CB, "no session is loaded");
+    assert_eq!(flush(&mut t, 0x0300_0001), 0x1CB);
+    assert_eq!(flush(&mut t, 0x8100_0000), 0x1C4, "VALUE + P1");
+    assert_eq!(flush(&mut t, 0x4000_0001), 0x1C4);
+    let r = start(&mut t);
+    assert_eq!(rc(&r), 0);
+    assert_eq!(&r[10..14], &0x8000_0001u32.to_be_bytes());
+    // Leftover bytes: TPM_RC_SIZE without a number; a short parameter: INSUFFICIENT + P1.
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.push(0);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x165, &body))), 0x095);
+    assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, 0x165, &[0x80, 0]))), 0x1DA);
+    // NO_SESSIONS: an authorization area is refused.
+    let mut body = 0x8000_0000u32.to_be_bytes().to_vec();
+    body.extend(pw_auth(b""));
+    assert_ne!(rc(&t.execute_vec(0, &cmd(ST_SESS, 0x165, &body))), 0);
+    assert_eq!(flush(&mut t, 0x8000_0000), 0);
+    assert!(t.object(tpm2_types::TpmHandle(0x8000_0000)).is_none());
+}
+
 #[test]
 fn hash_ticket_is_hmac_sha512_over_tag_alg_and_digest() {
     // libtpms Ticket.c TicketComputeHashCheck: CONTEXT_INTEGRITY_HASH_ALG (SHA-512) keyed
