@@ -173,6 +173,8 @@ pub struct Daemon {
     pid_file: Option<PathBuf>,
     /// Read end of the SIGTERM self-pipe: readable once SIGTERM arrived.
     sigterm: Option<std::os::unix::net::UnixStream>,
+    /// Data-channel read buffer, allocated once (the bytes read are wiped after use).
+    read_buf: Vec<u8>,
 }
 
 impl core::fmt::Debug for Daemon {
@@ -468,6 +470,7 @@ impl Daemon {
             unlink,
             pid_file,
             sigterm,
+            read_buf: vec![0u8; 4096 + 16],
         })
     }
 
@@ -720,8 +723,8 @@ impl Daemon {
             }
             return;
         }
-        let mut buf = vec![0u8; 4096 + 16];
-        let n = match conn.read(&mut buf, None) {
+        let buf = &mut self.read_buf;
+        let n = match conn.read(buf, None) {
             Ok(0) => {
                 // swtpm parity: a client that ends its stream after a whole header but
                 // before the size the header declares gets TPM_RC_COMMAND_SIZE (swtpm's
@@ -743,7 +746,11 @@ impl Daemon {
             }
             Err(_) => return self.close_data(true),
         };
-        self.framer.push(buf.get(..n).unwrap_or(&[]));
+        self.framer.push(self.read_buf.get(..n).unwrap_or(&[]));
+        // Commands can carry secrets (authValues, sensitive data): no copy stays behind.
+        if let Some(used) = self.read_buf.get_mut(..n) {
+            zeroize::Zeroize::zeroize(used);
+        }
         let mut out = Vec::new();
         let mut close = false;
         loop {

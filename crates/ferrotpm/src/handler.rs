@@ -68,6 +68,9 @@ pub struct Core {
     /// TPM is in failure mode, answers TPM_RC_FAILURE and writes nothing more until CMD_INIT
     /// reloads the last durable state.
     nv_failed: bool,
+    /// Response buffer of the engine, allocated once; what a command wrote is copied out
+    /// and wiped (responses can carry secrets: random bytes, unsealed data).
+    rsp_buf: Vec<u8>,
     buffer_size: u32,
     /// The last GET_STATEBLOB answer: (kind, state flags, SHA-256 of the plain image, blob).
     /// A repeated read of the same unchanged image (QEMU's retry, swtpm_ioctl's reads at
@@ -213,6 +216,7 @@ impl Core {
             adopted_data_fd: None,
             fatal: None,
             nv_failed: false,
+            rsp_buf: Vec::new(),
             log,
         }
     }
@@ -295,9 +299,15 @@ impl Core {
     }
 
     fn exec_raw(&mut self, cmd: &[u8]) -> Vec<u8> {
-        let mut rsp = vec![0u8; self.engine.max_response_size().max(10)];
-        let n = self.engine.execute(self.locality, cmd, &mut rsp);
-        rsp.truncate(n);
+        let max = self.engine.max_response_size().max(10);
+        if self.rsp_buf.len() != max {
+            self.rsp_buf.resize(max, 0);
+        }
+        let n = self.engine.execute(self.locality, cmd, &mut self.rsp_buf);
+        let rsp = self.rsp_buf.get(..n).unwrap_or(&[]).to_vec();
+        if let Some(used) = self.rsp_buf.get_mut(..n) {
+            zeroize::Zeroize::zeroize(used);
+        }
         if let Some(cc) = command_code(cmd) {
             self.last_was_shutdown = cc == TPM2_CC_SHUTDOWN;
         }
