@@ -19,7 +19,7 @@
 
 use tpm_crypto::hash::{HashAlg, Hasher};
 use tpm_crypto::hmac::HmacState;
-use tpm2_types::{TpmCc, TpmHandle, TpmHt, TpmRc, TpmaSession};
+use tpm2_types::{TpmCc, TpmHandle, TpmHt, TpmRc, TpmaObject, TpmaSession};
 
 use crate::state::AuthValue;
 use crate::table::{AuthRole, CommandDef};
@@ -303,6 +303,15 @@ impl Tpm2 {
                 }
                 &self.perm.pcr_policy
             }
+            _ if h.handle_type() == TpmHt::TRANSIENT => {
+                // IsAuthPolicyAvailable: any key object with its sensitive part, even with
+                // an empty authPolicy (the policy check then fails); never a sequence.
+                let k = self.key(h)?;
+                if k.has(crate::object::flag::PUBLIC_ONLY) {
+                    return None;
+                }
+                return Some((k.public.name_alg.0.0, k.public.auth_policy.as_slice()));
+            }
             _ => return None,
         };
         if p.digest.is_empty() {
@@ -385,10 +394,17 @@ impl Tpm2 {
     }
 
     /// IsPolicySessionRequired for the roles and entities that exist today.
-    fn policy_required(&self, h: TpmHandle, role: AuthRole) -> bool {
+    pub(crate) fn policy_required(&self, h: TpmHandle, role: AuthRole) -> bool {
         match role {
             AuthRole::Dup => true,
-            AuthRole::Admin => h.handle_type() != TpmHt::TRANSIENT,
+            // An object whose adminWithPolicy is clear allows ADMIN actions with its
+            // authValue (sequence objects have no attributes set).
+            AuthRole::Admin => {
+                h.handle_type() != TpmHt::TRANSIENT
+                    || self
+                        .key(h)
+                        .is_some_and(|k| k.attrs().contains(TpmaObject::ADMIN_WITH_POLICY))
+            }
             _ => {
                 h.handle_type() == TpmHt::PCR
                     && self.auth_policy(h).is_some_and(|(alg, _)| alg != 0x0010)
@@ -398,7 +414,7 @@ impl Tpm2 {
 
     /// IsAuthValueAvailable for what exists today: hierarchies, TPM_RH_NULL, PCRs and
     /// sequence objects.
-    fn auth_value_available(&self, h: TpmHandle) -> bool {
+    pub(crate) fn auth_value_available(&self, h: TpmHandle, role: AuthRole) -> bool {
         match h.handle_type() {
             TpmHt::PERMANENT => matches!(
                 h,
@@ -408,7 +424,22 @@ impl Tpm2 {
                     | TpmHandle::LOCKOUT
                     | TpmHandle::NULL
             ),
-            TpmHt::PCR | TpmHt::TRANSIENT => true,
+            TpmHt::PCR => true,
+            // A sequence always; a key with its sensitive part if userWithAuth, or for
+            // ADMIN actions without adminWithPolicy.
+            TpmHt::TRANSIENT => match self.object(h) {
+                Some(o) => match o.key() {
+                    None => true,
+                    Some(k) => {
+                        let a = k.attrs();
+                        !k.has(crate::object::flag::PUBLIC_ONLY)
+                            && (a.contains(TpmaObject::USER_WITH_AUTH)
+                                || (role == AuthRole::Admin
+                                    && !a.contains(TpmaObject::ADMIN_WITH_POLICY)))
+                    }
+                },
+                None => false,
+            },
             _ => false,
         }
     }
@@ -476,7 +507,7 @@ impl Tpm2 {
             if self.policy_required(assoc, role) {
                 return Err(TpmRc::AUTH_TYPE);
             }
-            if !self.auth_value_available(assoc) {
+            if !self.auth_value_available(assoc, role) {
                 return Err(TpmRc::AUTH_UNAVAILABLE);
             }
         }

@@ -113,6 +113,7 @@ impl Tpm2 {
         let mut ctx_out = core::mem::take(&mut self.scratch);
         ctx_out.clear();
         let result = self.dispatch(locality, cmd, &mut ctx_out, rsp);
+        self.cleanup_evict();
         if let Err(rc) = result {
             rsp.clear();
             write_header(rsp, TpmSt::NO_SESSIONS, HEADER_SIZE, rc.raw());
@@ -166,7 +167,15 @@ impl Tpm2 {
                 *slot = TpmHandle(raw);
             }
         }
-        for (i, h) in handles.iter().take(def.handles.len()).enumerate() {
+        for (i, h) in handles.iter_mut().take(def.handles.len()).enumerate() {
+            if h.handle_type() == tpm2_types::TpmHt::PERSISTENT {
+                // libtpms `ObjectLoadEvict`: a persistent object is used from a transient
+                // copy for the duration of the command.
+                *h = self
+                    .load_evict(*h, cc)
+                    .map_err(|rc| number(rc, Kind::Handle, i))?;
+                continue;
+            }
             self.entity_present(*h).map_err(|rc| {
                 if rc == TpmRc::REFERENCE_H0 {
                     TpmRc::from_raw(rc.raw().saturating_add(u32::try_from(i).unwrap_or(0)))
@@ -323,8 +332,8 @@ impl Tpm2 {
             match assoc {
                 // A password session must authorize a handle.
                 None => return Err(number(TpmRc::HANDLE, Kind::Session, i)),
-                Some((h, _role)) => {
-                    self.check_password(h, &s.auth)
+                Some((h, role)) => {
+                    self.check_password(h, role, &s.auth)
                         .map_err(|rc| number(rc, Kind::Session, i))?;
                 }
             }
@@ -333,7 +342,12 @@ impl Tpm2 {
     }
 
     /// A password authorization of entity `h` (libtpms `CheckAuthSession` for TPM_RS_PW).
-    fn check_password(&mut self, h: TpmHandle, presented: &AuthValue) -> Result<(), TpmRc> {
+    fn check_password(
+        &mut self,
+        h: TpmHandle,
+        role: AuthRole,
+        presented: &AuthValue,
+    ) -> Result<(), TpmRc> {
         let da_exempt = self.is_da_exempt(h);
         if !da_exempt && h == TpmHandle::LOCKOUT && !self.perm.da.lockout_auth_enabled {
             return Err(TpmRc::LOCKOUT);
@@ -343,6 +357,14 @@ impl Tpm2 {
             && self.perm.da.failed_tries >= self.perm.da.max_tries
         {
             return Err(TpmRc::LOCKOUT);
+        }
+        // CheckAuthSession: no password where a policy is required or the authValue is
+        // not available.
+        if self.policy_required(h, role) {
+            return Err(TpmRc::AUTH_TYPE);
+        }
+        if !self.auth_value_available(h, role) {
+            return Err(TpmRc::AUTH_UNAVAILABLE);
         }
         let ok = match self.entity_auth(h) {
             Some(auth) => auth.matches(presented),

@@ -24,6 +24,7 @@ mod auth;
 pub mod clock;
 mod cmd;
 mod exec;
+mod object;
 pub mod pcr;
 pub mod platform;
 pub mod properties;

@@ -212,6 +212,9 @@ pub struct Persistent {
     pub firmware: (u32, u32),
     /// What Shutdown(STATE) saved, consumed by the next Startup.
     pub saved: Option<(StateClear, StateReset)>,
+    /// Persistent objects made by TPM2_EvictControl: (persistent handle, the engine's
+    /// encoding of the object), sorted by handle (libtpms keeps them in NV RAM as OBJECTs).
+    pub evict: Vec<(u32, Zeroizing<Vec<u8>>)>,
 }
 
 /// STATE_CLEAR_DATA.
@@ -306,6 +309,7 @@ impl Default for Persistent {
                 crate::properties::FIRMWARE_V2,
             ),
             saved: None,
+            evict: Vec::new(),
         }
     }
 }
@@ -321,6 +325,8 @@ mod tag {
     pub const PERSISTENT: u16 = CRITICAL | 0x0001;
     pub const SAVED_CLEAR: u16 = CRITICAL | 0x0002;
     pub const SAVED_RESET: u16 = CRITICAL | 0x0003;
+    /// Persistent objects (TPM2_EvictControl); absent when there are none.
+    pub const EVICT: u16 = CRITICAL | 0x0005;
     pub const VOL_CLEAR: u16 = CRITICAL | 0x0010;
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
@@ -486,6 +492,7 @@ impl Persistent {
             clock_safe: get_bool(r)?,
             firmware: (r.read_u32().map_err(bad)?, r.read_u32().map_err(bad)?),
             saved: None,
+            evict: Vec::new(),
         })
     }
 }
@@ -567,6 +574,16 @@ pub fn export_permanent(p: &Persistent) -> Zeroizing<Vec<u8>> {
         img.section(tag::SAVED_CLEAR, |w| c.marshal(w));
         img.section(tag::SAVED_RESET, |w| r.marshal(w));
     }
+    if !p.evict.is_empty() {
+        img.section(tag::EVICT, |w| {
+            w.u32(u32::try_from(p.evict.len()).unwrap_or(0));
+            for (h, bytes) in &p.evict {
+                w.u32(*h);
+                w.u32(u32::try_from(bytes.len()).unwrap_or(0));
+                w.put(bytes);
+            }
+        });
+    }
     img.finish()
 }
 
@@ -580,11 +597,33 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
         TpmFamily::Tpm20,
         StateKind::Permanent,
         IMAGE_VERSION,
-        &[tag::PERSISTENT, tag::SAVED_CLEAR, tag::SAVED_RESET],
+        &[
+            tag::PERSISTENT,
+            tag::SAVED_CLEAR,
+            tag::SAVED_RESET,
+            tag::EVICT,
+        ],
     )?;
     let mut r = img.required(tag::PERSISTENT)?;
     let mut p = Persistent::unmarshal(&mut r)?;
     finish(r)?;
+    if let Some(mut e) = img.section(tag::EVICT) {
+        let n = e.read_u32().map_err(bad)?;
+        let mut last = 0u32;
+        for _ in 0..n {
+            let h = e.read_u32().map_err(bad)?;
+            if h >> 24 != 0x81 || h <= last {
+                return Err(EngineError::BadState(
+                    "persistent object handles out of order",
+                ));
+            }
+            last = h;
+            let len = usize::try_from(e.read_u32().map_err(bad)?).unwrap_or(usize::MAX);
+            p.evict
+                .push((h, Zeroizing::new(e.take(len).map_err(bad)?.to_vec())));
+        }
+        finish(e)?;
+    }
     p.saved = match (img.section(tag::SAVED_CLEAR), img.section(tag::SAVED_RESET)) {
         (Some(mut c), Some(mut r)) => {
             let clear = StateClear::unmarshal(&mut c)?;

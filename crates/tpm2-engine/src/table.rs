@@ -6,9 +6,9 @@
 
 use tpm_wire::WireError;
 use tpm2_types::{
-    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhContext, TpmiDhEntity, TpmiDhObject, TpmiDhPcr,
-    TpmiRhClear, TpmiRhEnables, TpmiRhHierarchy, TpmiRhHierarchyAuth, TpmiRhHierarchyPolicy,
-    TpmiRhLockout, TpmiRhPlatform, TpmiRhProvision, TpmiShPolicy,
+    TpmCc, TpmHandle, TpmRc, TpmaCc, TpmiDhContext, TpmiDhEntity, TpmiDhObject, TpmiDhParent,
+    TpmiDhPcr, TpmiRhClear, TpmiRhEnables, TpmiRhHierarchy, TpmiRhHierarchyAuth,
+    TpmiRhHierarchyPolicy, TpmiRhLockout, TpmiRhPlatform, TpmiRhProvision, TpmiShPolicy,
 };
 
 use crate::cmd;
@@ -109,7 +109,13 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 46] = [
+pub(crate) static COMMANDS: [CommandDef; 55] = [
+    row!(
+        EVICT_CONTROL,
+        [h!(TpmiRhProvision, User), h!(TpmiDhObject, None)],
+        cmd::object::evict_control,
+        nv
+    ),
     row!(
         HIERARCHY_CONTROL,
         [h!(TpmiRhHierarchy, User)],
@@ -174,6 +180,12 @@ pub(crate) static COMMANDS: [CommandDef; 46] = [
         cmd::clock::clock_rate_adjust
     ),
     row!(
+        CREATE_PRIMARY,
+        [h!(TpmiRhHierarchy<true>, User)],
+        cmd::object::create_primary,
+        rhandle
+    ),
+    row!(
         DICTIONARY_ATTACK_LOCK_RESET,
         [h!(TpmiRhLockout, User)],
         cmd::hierarchy::da_lock_reset,
@@ -204,10 +216,18 @@ pub(crate) static COMMANDS: [CommandDef; 46] = [
     row!(SHUTDOWN, [], cmd::startup::shutdown, nv),
     row!(STIR_RANDOM, [], cmd::random::stir_random, nv),
     row!(
+        OBJECT_CHANGE_AUTH,
+        [h!(TpmiDhObject, Admin), h!(TpmiDhObject, None)],
+        cmd::object::object_change_auth
+    ),
+    row!(CREATE, [h!(TpmiDhObject, User)], cmd::object::create),
+    row!(LOAD, [h!(TpmiDhObject, User)], cmd::object::load, rhandle),
+    row!(
         SEQUENCE_UPDATE,
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_update
     ),
+    row!(UNSEAL, [h!(TpmiDhObject, User)], cmd::object::unseal),
     row!(
         CONTEXT_LOAD,
         [],
@@ -222,6 +242,7 @@ pub(crate) static COMMANDS: [CommandDef; 46] = [
         no_sessions
     ),
     row!(FLUSH_CONTEXT, [], cmd::session::flush_context, no_sessions),
+    row!(LOAD_EXTERNAL, [], cmd::object::load_external, rhandle),
     row!(
         POLICY_AUTH_VALUE,
         [h!(TpmiShPolicy, None)],
@@ -248,6 +269,11 @@ pub(crate) static COMMANDS: [CommandDef; 46] = [
         cmd::policy::policy_name_hash
     ),
     row!(POLICY_OR, [h!(TpmiShPolicy, None)], cmd::policy::policy_or),
+    row!(
+        READ_PUBLIC,
+        [h!(TpmiDhObject, None)],
+        cmd::object::read_public
+    ),
     row!(
         START_AUTH_SESSION,
         [h!(TpmiDhObject<true>, None), h!(TpmiDhEntity<true>, None)],
@@ -300,6 +326,12 @@ pub(crate) static COMMANDS: [CommandDef; 46] = [
         [h!(TpmiShPolicy, None)],
         cmd::policy::policy_password
     ),
+    row!(
+        CREATE_LOADED,
+        [h!(TpmiDhParent<true>, User)],
+        cmd::object::create_loaded,
+        rhandle
+    ),
 ];
 
 /// The row of `cc`, if implemented.
@@ -325,7 +357,8 @@ mod tests {
         for d in &COMMANDS {
             assert!(lookup(d.cc).is_some());
         }
-        assert!(lookup(TpmCc::CREATE_PRIMARY).is_none());
+        // libtpms 0.9 has no Attached Component commands.
+        assert!(lookup(TpmCc::AC_SEND).is_none());
     }
 
     /// The TPMA_CC values equal libtpms's `s_ccAttr` for these commands
@@ -333,6 +366,7 @@ mod tests {
     #[test]
     fn tpma_cc_matches_libtpms() {
         let expect: &[(u32, u32, u32, u32, u32, u32)] = &[
+            (0x0120, 1, 0, 0, 2, 0),
             (0x0121, 1, 1, 0, 1, 0),
             (0x0124, 1, 1, 0, 1, 0),
             (0x0125, 1, 1, 0, 1, 0),
@@ -343,6 +377,7 @@ mod tests {
             (0x012b, 1, 0, 0, 1, 0),
             (0x012e, 1, 0, 0, 1, 0),
             (0x0130, 0, 0, 0, 1, 0),
+            (0x0131, 0, 0, 0, 1, 1),
             (0x0139, 1, 0, 0, 1, 0),
             (0x013a, 1, 0, 0, 1, 0),
             (0x013c, 1, 0, 0, 1, 0),
@@ -353,16 +388,22 @@ mod tests {
             (0x0144, 1, 0, 0, 0, 0),
             (0x0145, 1, 0, 0, 0, 0),
             (0x0146, 1, 0, 0, 0, 0),
+            (0x0150, 0, 0, 0, 2, 0),
+            (0x0153, 0, 0, 0, 1, 0),
+            (0x0157, 0, 0, 0, 1, 1),
             (0x015c, 0, 0, 0, 1, 0),
+            (0x015e, 0, 0, 0, 1, 0),
             (0x0161, 0, 0, 0, 0, 1),
             (0x0162, 0, 0, 0, 1, 0),
             (0x0165, 0, 0, 0, 0, 0),
+            (0x0167, 0, 0, 0, 0, 1),
             (0x016b, 0, 0, 0, 1, 0),
             (0x016c, 0, 0, 0, 1, 0),
             (0x016e, 0, 0, 0, 1, 0),
             (0x016f, 0, 0, 0, 1, 0),
             (0x0170, 0, 0, 0, 1, 0),
             (0x0171, 0, 0, 0, 1, 0),
+            (0x0173, 0, 0, 0, 1, 0),
             (0x0176, 0, 0, 0, 2, 1),
             (0x017a, 0, 0, 0, 0, 0),
             (0x017b, 0, 0, 0, 0, 0),
@@ -379,6 +420,7 @@ mod tests {
             (0x0189, 0, 0, 0, 1, 0),
             (0x018a, 0, 0, 0, 0, 0),
             (0x018c, 0, 0, 0, 1, 0),
+            (0x0191, 0, 0, 0, 1, 1),
         ];
         assert_eq!(expect.len(), COMMANDS.len());
         for (d, &(cc, nv, ext, fl, ch, rh)) in COMMANDS.iter().zip(expect) {

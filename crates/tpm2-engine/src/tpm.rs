@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Timer, crosses_update_interval};
 use crate::exec::{HEADER_SIZE, write_header};
+use crate::object::KeyObject;
 use crate::pcr::{BANKS, DRTM_PCR, HCRTM_PCR, PcrValues};
 use crate::platform::Platform;
 use crate::properties;
@@ -30,16 +31,68 @@ pub(crate) enum Sequence {
     Event { hashers: Vec<Hasher> },
 }
 
+/// What a transient slot holds.
+#[derive(Debug)]
+pub(crate) enum ObjKind {
+    /// A hash, HMAC or event sequence.
+    Seq(Sequence),
+    /// A key, sealed-data or external object.
+    Key(Box<KeyObject>),
+}
+
 /// A loaded transient object.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Object {
+    /// The USER authValue (for keys a copy of the sensitive area's, trailing zeros removed).
     pub auth: AuthValue,
-    pub sequence: Sequence,
+    pub kind: ObjKind,
+}
+
+impl Object {
+    /// A sequence object of `auth`.
+    pub fn sequence_object(auth: AuthValue, s: Sequence) -> Object {
+        Object {
+            auth,
+            kind: ObjKind::Seq(s),
+        }
+    }
+
+    /// A key object; its authValue comes from its sensitive area.
+    pub fn key_object(k: KeyObject) -> Object {
+        Object {
+            auth: k.auth(),
+            kind: ObjKind::Key(Box::new(k)),
+        }
+    }
+
+    /// The sequence state, for a sequence object.
+    pub fn sequence(&self) -> Option<&Sequence> {
+        match &self.kind {
+            ObjKind::Seq(s) => Some(s),
+            ObjKind::Key(_) => None,
+        }
+    }
+
+    /// The sequence state, for a sequence object.
+    pub fn sequence_mut(&mut self) -> Option<&mut Sequence> {
+        match &mut self.kind {
+            ObjKind::Seq(s) => Some(s),
+            ObjKind::Key(_) => None,
+        }
+    }
+
+    /// The key, for a key object.
+    pub fn key(&self) -> Option<&KeyObject> {
+        match &self.kind {
+            ObjKind::Key(k) => Some(k),
+            ObjKind::Seq(_) => None,
+        }
+    }
 }
 
 /// An object's encoding in the volatile image: auth, then the sequence kind and its hash
 /// states (`Hasher::save_state`).
-fn encode_object(o: &Object) -> Zeroizing<Vec<u8>> {
+pub(crate) fn encode_object(o: &Object) -> Zeroizing<Vec<u8>> {
     let mut v = Zeroizing::new(Vec::new());
     v.push(u8::try_from(o.auth.as_slice().len()).unwrap_or(0));
     v.extend_from_slice(o.auth.as_slice());
@@ -49,7 +102,15 @@ fn encode_object(o: &Object) -> Zeroizing<Vec<u8>> {
         v.extend_from_slice(&u16::try_from(st.len()).unwrap_or(0).to_be_bytes());
         v.extend_from_slice(&st);
     };
-    match &o.sequence {
+    let seq = match &o.kind {
+        ObjKind::Seq(s) => s,
+        ObjKind::Key(k) => {
+            v.push(2);
+            crate::object::encode(k, &mut v);
+            return v;
+        }
+    };
+    match seq {
         Sequence::Hash {
             hasher,
             first_block,
@@ -72,7 +133,7 @@ fn encode_object(o: &Object) -> Zeroizing<Vec<u8>> {
 }
 
 /// The inverse of [`encode_object`]; `None` for anything malformed.
-fn decode_object(b: &[u8]) -> Option<Object> {
+pub(crate) fn decode_object(b: &[u8]) -> Option<Object> {
     let mut r = tpm_wire::Reader::new(b);
     let auth_len = usize::from(r.read_u8().ok()?);
     let auth = AuthValue::new(r.take(auth_len).ok()?)?;
@@ -99,10 +160,18 @@ fn decode_object(b: &[u8]) -> Option<Object> {
             }
             Sequence::Event { hashers }
         }
+        2 => {
+            let k = crate::object::decode(&mut r)?;
+            r.finish().ok()?;
+            return Some(Object {
+                auth,
+                kind: ObjKind::Key(Box::new(k)),
+            });
+        }
         _ => return None,
     };
     r.finish().ok()?;
-    Some(Object { auth, sequence })
+    Some(Object::sequence_object(auth, sequence))
 }
 
 #[cfg(test)]
@@ -166,6 +235,11 @@ pub struct Tpm2 {
     pub(crate) objects: [Option<Object>; properties::MAX_LOADED_OBJECTS as usize],
     /// Authorization sessions (HMAC, policy, trial).
     pub(crate) sessions: crate::session::Sessions,
+    /// Recently derived primaries (TPM2_CreatePrimary is pure; RSA derivation is slow).
+    pub(crate) primary_cache: Vec<crate::cmd::object::CachedPrimary>,
+    /// Transient copies of persistent objects for the command in progress:
+    /// (slot handle, persistent handle).
+    pub(crate) evict_slots: Vec<(TpmHandle, TpmHandle)>,
     drbg: Option<Drbg>,
     pending_perm: Option<Persistent>,
     pending_vol: Option<Volatile>,
@@ -201,6 +275,8 @@ impl Tpm2 {
             rt: Runtime::default(),
             objects: [None, None, None],
             sessions: crate::session::Sessions::default(),
+            primary_cache: Vec::new(),
+            evict_slots: Vec::new(),
             drbg: None,
             pending_perm: None,
             pending_vol: None,
@@ -373,7 +449,10 @@ impl Tpm2 {
         match h.handle_type() {
             TpmHt::PERMANENT => h != TpmHandle::LOCKOUT,
             // Sequence objects are created noDA (libtpms AllocateSequenceSlot).
-            TpmHt::TRANSIENT => true,
+            TpmHt::TRANSIENT => self.object(h).is_none_or(|o| {
+                o.key()
+                    .is_none_or(|k| k.attrs().contains(tpm2_types::TpmaObject::NO_DA))
+            }),
             TpmHt::PCR => true,
             _ => false,
         }
@@ -409,7 +488,9 @@ impl Tpm2 {
     /// indices add their branches here when they exist. `None` for an absent entity.
     pub(crate) fn entity_name(&self, h: TpmHandle) -> Option<Vec<u8>> {
         match h.handle_type() {
-            TpmHt::TRANSIENT => self.object(h).map(|_| Vec::new()),
+            TpmHt::TRANSIENT => self
+                .object(h)
+                .map(|o| o.key().map_or_else(Vec::new, |k| k.name.clone())),
             TpmHt::PERSISTENT | TpmHt::NV_INDEX => None,
             _ => Some(h.0.to_be_bytes().to_vec()),
         }

@@ -171,7 +171,8 @@ fn handles(tpm: &Tpm2, start: u32, count: u32) -> Result<(bool, TpmuCapabilities
             .filter(|h| h.0 >= start)
             .collect(),
         TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => tpm.sessions.cap_handles(TpmHandle(start)),
-        TpmHt::PERSISTENT | TpmHt::NV_INDEX => Vec::new(),
+        TpmHt::PERSISTENT => tpm.persistent_handles().filter(|h| h.0 >= start).collect(),
+        TpmHt::NV_INDEX => Vec::new(),
         _ => return Err(TpmRc::HANDLE.parameter(2)),
     };
     let (more, v) = take(list.into_iter(), count);
@@ -357,8 +358,11 @@ fn property(tpm: &Tpm2, pt: u32) -> Option<u32> {
         TpmPt::HR_TRANSIENT_AVAIL => {
             u32::try_from(tpm.objects.iter().filter(|o| o.is_none()).count()).unwrap_or(0)
         }
-        TpmPt::HR_PERSISTENT => 0,
-        TpmPt::HR_PERSISTENT_AVAIL => 0x41,
+        TpmPt::HR_PERSISTENT => u32::try_from(tpm.perm.evict.len()).unwrap_or(0),
+        TpmPt::HR_PERSISTENT_AVAIL => u32::try_from(
+            crate::cmd::object::MAX_EVICT_OBJECTS.saturating_sub(tpm.perm.evict.len()),
+        )
+        .unwrap_or(0),
         TpmPt::NV_COUNTERS => 0,
         TpmPt::NV_COUNTERS_AVAIL => 0x19,
         TpmPt::ALGORITHM_SET => 0,

@@ -98,7 +98,7 @@ pub(crate) fn hash_sequence_start(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(
             ticket_safe: false,
         }
     };
-    let h = tpm.load_object(Object { auth, sequence })?;
+    let h = tpm.load_object(Object::sequence_object(auth, sequence))?;
     ctx.rhandle = Some(h);
     Ok(())
 }
@@ -109,8 +109,9 @@ pub(crate) fn sequence_update(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), T
     ctx.end()?;
     let o = tpm
         .object_mut(ctx.handles[0])
+        .and_then(Object::sequence_mut)
         .ok_or(TpmRc::MODE.handle(1))?;
-    match &mut o.sequence {
+    match o {
         Sequence::Event { hashers } => {
             for h in hashers.iter_mut() {
                 h.update(&data);
@@ -141,8 +142,11 @@ pub(crate) fn sequence_complete(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(),
     ctx.end()?;
     let handle = ctx.handles[0];
     let (alg, digest, safe) = {
-        let o = tpm.object(handle).ok_or(TpmRc::MODE.handle(1))?;
-        match &o.sequence {
+        let o = tpm
+            .object(handle)
+            .and_then(Object::sequence)
+            .ok_or(TpmRc::MODE.handle(1))?;
+        match o {
             Sequence::Event { .. } => return Err(TpmRc::MODE.handle(1)),
             Sequence::Hash {
                 hasher,
@@ -177,7 +181,7 @@ pub(crate) fn event_sequence_complete(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Resu
     ctx.end()?;
     let pcr_handle = ctx.handles[0];
     let seq = ctx.handles[1];
-    let hashers = match tpm.object(seq).map(|o| &o.sequence) {
+    let hashers = match tpm.object(seq).and_then(Object::sequence) {
         Some(Sequence::Event { hashers }) => hashers.clone(),
         _ => return Err(TpmRc::MODE.handle(2)),
     };

@@ -52,8 +52,10 @@ pub(crate) fn hierarchy_control(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(),
     };
     if *flag != on {
         *flag = on;
-        // Objects of a disabled hierarchy are flushed (ObjectFlushHierarchy); sequences
-        // belong to no hierarchy, so nothing is loaded that this affects yet.
+        // Loaded objects of a disabled hierarchy are flushed (ObjectFlushHierarchy).
+        if !on && enable != TpmHandle::PLATFORM_NV {
+            tpm.flush_hierarchy_objects(enable);
+        }
         tpm.clear_orderly();
     }
     Ok(())
@@ -100,6 +102,9 @@ pub(crate) fn change_pps(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc>
     tpm.perm.ph_proof = proof;
     tpm.clear.platform_policy = Policy::none();
     tpm.perm.pcr_policy = Policy::none();
+    tpm.flush_hierarchy_objects(TpmHandle::PLATFORM);
+    tpm.flush_hierarchy_evict(TpmHandle::PLATFORM);
+    tpm.drop_primary_cache();
     tpm.mark_permanent_dirty();
     tpm.clear_orderly();
     Ok(())
@@ -117,6 +122,9 @@ pub(crate) fn change_eps(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc>
     tpm.clear.eh_enable = true;
     tpm.perm.endorsement_auth = AuthValue::default();
     tpm.perm.endorsement_policy = Policy::none();
+    tpm.flush_hierarchy_objects(TpmHandle::ENDORSEMENT);
+    tpm.flush_hierarchy_evict(TpmHandle::ENDORSEMENT);
+    tpm.drop_primary_cache();
     tpm.mark_permanent_dirty();
     tpm.clear_orderly();
     Ok(())
@@ -155,6 +163,13 @@ pub(crate) fn clear(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     tpm.reset.restart_count = 0;
     tpm.reset.clear_count = 0;
     tpm.clear.pcr_auth = AuthValue::default();
+    // Objects of the storage and endorsement hierarchies go, loaded and persistent
+    // (libtpms ObjectFlushHierarchy, NvFlushHierarchy).
+    for h in [TpmHandle::OWNER, TpmHandle::ENDORSEMENT] {
+        tpm.flush_hierarchy_objects(h);
+        tpm.flush_hierarchy_evict(h);
+    }
+    tpm.drop_primary_cache();
     tpm.pcr_changed(0);
     tpm.mark_permanent_dirty();
     tpm.clear_orderly();

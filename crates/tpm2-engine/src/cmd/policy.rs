@@ -266,7 +266,7 @@ pub(crate) fn policy_pcr(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc>
 impl Tpm2 {
     /// PCRComputeCurrentDigest: H(selected, allocated PCR values in selection order), and the
     /// filtered selection marshaled.
-    fn pcr_digest(&self, alg: HashAlg, pcrs: &TpmlPcrSelection) -> (Vec<u8>, Vec<u8>) {
+    pub(crate) fn pcr_digest(&self, alg: HashAlg, pcrs: &TpmlPcrSelection) -> (Vec<u8>, Vec<u8>) {
         let mut h = Hasher::new(alg);
         let mut sel_bytes = Vec::new();
         let mut w = Writer::to_vec(&mut sel_bytes);

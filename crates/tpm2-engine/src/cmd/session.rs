@@ -134,15 +134,23 @@ pub(crate) fn policy_get_digest(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(),
 }
 
 /// The context blob's keys (this engine's format, opaque to callers): AES-256-CFB key and IV
-/// from KDFa(SHA-256, nullProof, "CONTEXT", sequence, savedHandle), integrity HMAC-SHA512 with
-/// the nullProof over totalResetCount, sequence, savedHandle, hierarchy and the ciphertext.
-/// Sessions are saved in the null hierarchy, so a TPM Reset (new nullProof) voids them, as
-/// it clears libtpms's context array.
-fn context_keys(tpm: &Tpm2, sequence: u64, handle: u32) -> zeroize::Zeroizing<[u8; 48]> {
+/// from KDFa(SHA-256, proof, "CONTEXT", sequence, savedHandle), integrity HMAC-SHA512 with the
+/// same proof over the reset value, sequence, savedHandle, hierarchy and the ciphertext. The
+/// proof is the hierarchy's (nullProof for sessions and null-hierarchy objects): a TPM Reset
+/// voids sessions and temporary objects, as it clears libtpms's context array, and a new
+/// hierarchy proof (TPM2_Clear, ChangeEPS, ChangePPS) voids that hierarchy's saved objects.
+/// The reset value is totalResetCount, and clearCount for stClear objects (savedHandle
+/// 0x80000002), which a TPM Restart invalidates (Part 1 §30.3).
+fn context_keys(
+    tpm: &Tpm2,
+    sequence: u64,
+    handle: u32,
+    hierarchy: u32,
+) -> zeroize::Zeroizing<[u8; 48]> {
     let mut k = zeroize::Zeroizing::new([0u8; 48]);
     tpm_crypto::kdf::kdfa(
         HashAlg::Sha256,
-        tpm.proof(TpmHandle::NULL),
+        tpm.proof(TpmHandle(hierarchy)),
         b"CONTEXT",
         &sequence.to_be_bytes(),
         &handle.to_be_bytes(),
@@ -159,8 +167,13 @@ fn context_integrity(
     hierarchy: u32,
     enc: &[u8],
 ) -> Vec<u8> {
-    let mut m = tpm_crypto::hmac::HmacState::new(HashAlg::Sha512, tpm.proof(TpmHandle::NULL));
-    m.update(&tpm.perm.total_reset_count.to_be_bytes());
+    let mut m = tpm_crypto::hmac::HmacState::new(HashAlg::Sha512, tpm.proof(TpmHandle(hierarchy)));
+    let reset = if handle == 0x8000_0002 {
+        tpm.reset.clear_count
+    } else {
+        tpm.perm.total_reset_count
+    };
+    m.update(&reset.to_be_bytes());
     m.update(&sequence.to_be_bytes());
     m.update(&handle.to_be_bytes());
     m.update(&hierarchy.to_be_bytes());
@@ -172,11 +185,12 @@ fn context_cipher(
     tpm: &Tpm2,
     sequence: u64,
     handle: u32,
+    hierarchy: u32,
     data: &mut [u8],
     decrypt: bool,
 ) -> Result<(), TpmRc> {
     use tpm_crypto::sym::{AesKey, SymMode};
-    let k = context_keys(tpm, sequence, handle);
+    let k = context_keys(tpm, sequence, handle, hierarchy);
     let aes = AesKey::new(k.get(..32).unwrap_or(&[])).map_err(|_| TpmRc::FAILURE)?;
     let mut iv = [0u8; 16];
     iv.copy_from_slice(k.get(32..).unwrap_or(&[0; 16]));
@@ -188,26 +202,43 @@ fn context_cipher(
     r.map_err(|_| TpmRc::FAILURE)
 }
 
-/// TPM 2.0 Part 3 §28.2 TPM2_ContextSave for sessions (libtpms `TPM2_ContextSave`,
-/// `SessionContextSave`). Saving transient objects belongs with loaded objects and is not
-/// implemented: TPM_RC_HANDLE for handle 1.
+/// TPM 2.0 Part 3 §28.2 TPM2_ContextSave (libtpms `TPM2_ContextSave`): sessions
+/// (`SessionContextSave`) and transient objects (savedHandle 0x80000000 for an object,
+/// 0x80000001 for a sequence, 0x80000002 for an stClear object; sequence from the object
+/// context counter; the object's hierarchy).
 pub(crate) fn context_save(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     ctx.end()?;
     let h = ctx.handles[0];
-    if !matches!(h.handle_type(), TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION) {
-        return Err(TpmRc::HANDLE.handle(1));
-    }
-    let (sequence, session) = tpm.sessions.context_save(h)?;
-    let mut plain = zeroize::Zeroizing::new(sequence.to_be_bytes().to_vec());
-    session.marshal(&mut tpm_wire::Writer::to_vec(&mut plain));
+    let (sequence, saved, hierarchy, plain) = match h.handle_type() {
+        TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => {
+            let (sequence, session) = tpm.sessions.context_save(h)?;
+            let mut plain = zeroize::Zeroizing::new(sequence.to_be_bytes().to_vec());
+            session.marshal(&mut tpm_wire::Writer::to_vec(&mut plain));
+            (sequence, h.0, TpmHandle::NULL.0, plain)
+        }
+        TpmHt::TRANSIENT => {
+            let o = tpm.object(h).ok_or(TpmRc::HANDLE.handle(1))?;
+            let saved = crate::cmd::object::saved_handle(o);
+            let hierarchy = o.key().map_or(TpmHandle::NULL, |k| k.hierarchy);
+            let body = crate::tpm::encode_object(o);
+            let sequence = tpm.reset.object_context_id.wrapping_add(1);
+            if sequence == 0 {
+                return Err(tpm.fail("object context counter overflow"));
+            }
+            tpm.reset.object_context_id = sequence;
+            let mut plain = zeroize::Zeroizing::new(sequence.to_be_bytes().to_vec());
+            plain.extend_from_slice(&body);
+            (sequence, saved, hierarchy.0, plain)
+        }
+        _ => return Err(TpmRc::HANDLE.handle(1)),
+    };
     let mut enc = plain.to_vec();
-    context_cipher(tpm, sequence, h.0, &mut enc, false)?;
-    let hierarchy = TpmHandle::NULL.0;
-    let integrity = context_integrity(tpm, sequence, h.0, hierarchy, &enc);
+    context_cipher(tpm, sequence, saved, hierarchy, &mut enc, false)?;
+    let integrity = context_integrity(tpm, sequence, saved, hierarchy, &enc);
     let blob_len = 2 + integrity.len() + enc.len();
     let out = &mut ctx.out;
     out.extend_from_slice(&sequence.to_be_bytes());
-    out.extend_from_slice(&h.0.to_be_bytes());
+    out.extend_from_slice(&saved.to_be_bytes());
     out.extend_from_slice(&hierarchy.to_be_bytes());
     out.extend_from_slice(
         &u16::try_from(blob_len)
@@ -220,14 +251,14 @@ pub(crate) fn context_save(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     Ok(())
 }
 
-/// TPM 2.0 Part 3 §28.3 TPM2_ContextLoad for sessions (libtpms `TPM2_ContextLoad`, checks
-/// in its order). Object contexts (savedHandle 0x80000000-0x80000002) are not implemented:
-/// TPM_RC_HANDLE for parameter 1.
+/// TPM 2.0 Part 3 §28.3 TPM2_ContextLoad (libtpms `TPM2_ContextLoad`, checks in its order):
+/// sessions, and objects (savedHandle 0x80000000-0x80000002) into the first free slot.
 pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let c: tpm2_types::TpmsContext = ctx.param()?;
     ctx.end()?;
     let p1 = |rc: TpmRc| rc.parameter(1);
     let handle = c.saved_handle.0;
+    let hierarchy = TpmHandle(c.hierarchy.0.0);
     let blob: &[u8] = &c.context_blob;
     let mut r = tpm_wire::Reader::new(blob);
     let isize = usize::from(r.read_u16().map_err(|_| p1(TpmRc::SIZE))?);
@@ -235,25 +266,41 @@ pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     if integrity.len() != HashAlg::Sha512.digest_size() || r.remaining() < 8 {
         return Err(p1(TpmRc::SIZE));
     }
+    let is_object = (0x8000_0000..=0x8000_0002).contains(&handle.0);
     let enc = r.rest();
-    let want = context_integrity(tpm, c.sequence, handle.0, c.hierarchy.0.0, enc);
+    let want = context_integrity(tpm, c.sequence, handle.0, hierarchy.0, enc);
     if !tpm_crypto::secret::ct_eq(&want, integrity) {
         return Err(p1(TpmRc::INTEGRITY));
     }
-    if !matches!(
-        handle.handle_type(),
-        TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION
-    ) {
+    if !is_object
+        && !matches!(
+            handle.handle_type(),
+            TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION
+        )
+    {
         return Err(p1(TpmRc::HANDLE));
     }
     let mut plain = zeroize::Zeroizing::new(enc.to_vec());
-    context_cipher(tpm, c.sequence, handle.0, &mut plain, true)?;
+    context_cipher(tpm, c.sequence, handle.0, hierarchy.0, &mut plain, true)?;
     let mut pr = tpm_wire::Reader::new(&plain);
     let seq = pr.read_u64().map_err(|_| p1(TpmRc::INTEGRITY))?;
+    if seq != c.sequence {
+        return Err(p1(TpmRc::INTEGRITY));
+    }
+    if is_object {
+        if !tpm.hierarchy_enabled(hierarchy) {
+            return Err(p1(TpmRc::HIERARCHY));
+        }
+        let o = crate::tpm::decode_object(pr.rest()).ok_or(p1(TpmRc::INTEGRITY))?;
+        if crate::cmd::object::saved_handle(&o) != handle.0 {
+            return Err(p1(TpmRc::INTEGRITY));
+        }
+        let h = tpm.load_object(o)?;
+        ctx.rhandle = Some(h);
+        return Ok(());
+    }
     let session = crate::session::Session::unmarshal(&mut pr).map_err(|_| p1(TpmRc::INTEGRITY))?;
-    if seq != c.sequence
-        || !pr.is_empty()
-        || session.kind.is_policy() != (handle.handle_type() == TpmHt::POLICY_SESSION)
+    if !pr.is_empty() || session.kind.is_policy() != (handle.handle_type() == TpmHt::POLICY_SESSION)
     {
         return Err(p1(TpmRc::INTEGRITY));
     }
