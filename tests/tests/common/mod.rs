@@ -3,6 +3,8 @@
 //! through `swtpm_ioctl`, our engine driven through `TpmEngine`, and TPM command builders.
 #![allow(dead_code)]
 
+pub mod libtpms_state;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -258,6 +260,11 @@ impl Swtpm {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// The state directory (`tpm2-00.permall` lives there).
+    pub fn state_dir(&self) -> &std::path::Path {
+        &self._dir.0
     }
 
     /// swtpm_ioctls(3) CMD_SET_LOCALITY.

@@ -417,10 +417,11 @@ pub(crate) fn create_primary(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
     let pcrs: TpmlPcrSelection = ctx.param()?;
     ctx.end()?;
     let hierarchy = ctx.handles[0];
+    let template: TpmtPublic<true> = in_public.public_area.into();
+    check_curve(&template, 2)?;
     if !tpm.has_free_slot() {
         return Err(TpmRc::OBJECT_MEMORY);
     }
-    let template: TpmtPublic<true> = in_public.public_area.into();
     object::create_checks(None, &template, in_sensitive.sensitive.data.len())
         .map_err(|rc| rc.parameter(2))?;
     let create = adjusted(in_sensitive.sensitive, template.name_alg.0)?;
@@ -451,6 +452,18 @@ pub(crate) fn create_primary(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
     Ok(())
 }
 
+/// An ECC public area on a curve this engine does not implement is refused as its
+/// unmarshalling would refuse it with a profile without the curve: TPM_RC_CURVE for the
+/// parameter (libtpms 0.9.2 has P-521 and BN curves; we have NIST P-256 and P-384).
+fn check_curve(p: &TpmtPublic<true>, param: u8) -> Result<(), TpmRc> {
+    if let Some(e) = p.ecc_parms() {
+        if !crate::algorithms::CURVES.contains(&e.curve_id.0.0) {
+            return Err(TpmRc::CURVE.parameter(param));
+        }
+    }
+    Ok(())
+}
+
 /// A TPM2B_PUBLIC response parameter.
 fn write_public(ctx: &mut Ctx<'_>, p: &TpmtPublic<true>) {
     Writer::to_vec(&mut ctx.out).sized_u16(|w| p.marshal(w));
@@ -473,11 +486,12 @@ pub(crate) fn create(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let pcrs: TpmlPcrSelection = ctx.param()?;
     ctx.end()?;
     let ph = ctx.handles[0];
+    let template: TpmtPublic<true> = in_public.public_area.into();
+    check_curve(&template, 2)?;
     parent_of(tpm, ph)?;
     if !tpm.has_free_slot() {
         return Err(TpmRc::OBJECT_MEMORY);
     }
-    let template: TpmtPublic<true> = in_public.public_area.into();
     object::create_checks(
         Some(parent_of(tpm, ph)?),
         &template,
@@ -533,6 +547,8 @@ pub(crate) fn load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let in_public: Tpm2bPublic = ctx.param()?;
     ctx.end()?;
     let ph = ctx.handles[0];
+    let public: TpmtPublic<true> = in_public.public_area.into();
+    check_curve(&public, 2)?;
     if !tpm.has_free_slot() {
         return Err(TpmRc::OBJECT_MEMORY);
     }
@@ -540,7 +556,6 @@ pub(crate) fn load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
         return Err(TpmRc::SIZE.parameter(1));
     }
     let parent = parent_of(tpm, ph)?;
-    let public: TpmtPublic<true> = in_public.public_area.into();
     let name = object::compute_name(&public);
     if name.is_empty() {
         return Err(TpmRc::HASH.parameter(2));
@@ -586,6 +601,7 @@ pub(crate) fn load_external(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
     let hierarchy: TpmiRhHierarchy<true> = ctx.param()?;
     ctx.end()?;
     let hierarchy = hierarchy.0;
+    check_curve(&in_public.public_area, 2)?;
     if !tpm.has_free_slot() {
         return Err(TpmRc::OBJECT_MEMORY);
     }
@@ -729,6 +745,7 @@ pub(crate) fn create_loaded(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
         .public::<false>(&ctx.profile)
         .map_err(|e| TpmRc::from(e).parameter(2))?
         .into();
+    check_curve(&template, 2)?;
     let parent = if is_hierarchy { None } else { tpm.key(ph) };
     object::create_checks(parent, &template, in_sensitive.sensitive.data.len())
         .map_err(|rc| rc.parameter(2))?;
