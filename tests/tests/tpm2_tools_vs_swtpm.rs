@@ -321,3 +321,197 @@ fn tpm2_tools_sessions_and_policies() {
     same(&|t| vec![h(t)], "tpm2_flushcontext");
     same(&|_| vec!["handles-saved-session".into()], "tpm2_getcap");
 }
+
+/// Keys and sealing through tpm2-tools, as systemd-cryptenroll, clevis and Keylime do it:
+/// an ECC SRK made persistent, data sealed with a PIN and with a PCR policy under it and
+/// unsealed again, the PIN changed (TPM2_ObjectChangeAuth), an EK, saved contexts of loaded
+/// objects (TPM2_ContextSave/ContextLoad on every tool run). The unsealed data and the
+/// deterministic outputs must be the same on both TPMs.
+#[test]
+fn tpm2_tools_keys_and_sealing() {
+    if !swtpm_present() {
+        return;
+    }
+    let theirs = start(Path::new("swtpm"), "keys-theirs");
+    let ours = start(&our_bin("swtpm"), "keys-ours");
+    let files = TempDir::new("keys-files");
+    let f = |name: &str, tpm: &str| files.0.join(format!("{tpm}-{name}")).display().to_string();
+    let secret = files.0.join("secret.txt");
+    std::fs::write(&secret, b"the disk encryption key\n").unwrap();
+    let secret = secret.display().to_string();
+    for tpm in [&theirs, &ours] {
+        tpm.tool("tpm2_startup", &["-c"]);
+    }
+    let run = |tpm: &Tpm, who: &str, tool: &str, args: &dyn Fn(&str) -> Vec<String>| -> String {
+        let a = args(who);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        tpm.tool(tool, &a)
+    };
+    let both = |tool: &str, args: &dyn Fn(&str) -> Vec<String>| -> (String, String) {
+        (
+            run(&theirs, "theirs", tool, args),
+            run(&ours, "ours", tool, args),
+        )
+    };
+    let same = |tool: &str, args: &dyn Fn(&str) -> Vec<String>| -> String {
+        let (t, o) = both(tool, args);
+        assert_eq!(o, t, "{tool}");
+        o
+    };
+    let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
+    // The SRK: same template on two TPMs with different seeds: same shape, other key.
+    let (t, o) = both("tpm2_createprimary", &|w| {
+        s(&[
+            "-C",
+            "o",
+            "-g",
+            "sha256",
+            "-G",
+            "ecc256:aes128cfb",
+            "-c",
+            &f("srk.ctx", w),
+        ])
+    });
+    assert_eq!(keys(&t), keys(&o), "tpm2_createprimary fields");
+    same("tpm2_evictcontrol", &|w| {
+        s(&["-C", "o", "-c", &f("srk.ctx", w), "0x81000001"])
+    });
+    same("tpm2_getcap", &|_| s(&["handles-persistent"]));
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    // Seal with a PIN under the persistent SRK; load; unseal; wrong PIN refused.
+    both("tpm2_create", &|w| {
+        s(&[
+            "-C",
+            "0x81000001",
+            "-p",
+            "1234",
+            "-i",
+            &secret,
+            "-u",
+            &f("seal.pub", w),
+            "-r",
+            &f("seal.priv", w),
+        ])
+    });
+    both("tpm2_load", &|w| {
+        s(&[
+            "-C",
+            "0x81000001",
+            "-u",
+            &f("seal.pub", w),
+            "-r",
+            &f("seal.priv", w),
+            "-c",
+            &f("seal.ctx", w),
+        ])
+    });
+    let u = same("tpm2_unseal", &|w| {
+        s(&["-c", &f("seal.ctx", w), "-p", "1234"])
+    });
+    assert_eq!(u, "the disk encryption key\n");
+    for (tpm, who) in [(&theirs, "theirs"), (&ours, "ours")] {
+        let out = Command::new("tpm2_unseal")
+            .args(["-c", &f("seal.ctx", who), "-p", "4321"])
+            .env("TPM2TOOLS_TCTI", format!("swtpm:port={}", tpm.port))
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{who}: unseal with a wrong PIN succeeded"
+        );
+    }
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    // A new PIN: TPM2_ObjectChangeAuth gives a new private area.
+    both("tpm2_changeauth", &|w| {
+        s(&[
+            "-c",
+            &f("seal.ctx", w),
+            "-C",
+            "0x81000001",
+            "-p",
+            "1234",
+            "-r",
+            &f("seal2.priv", w),
+            "5678",
+        ])
+    });
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    both("tpm2_load", &|w| {
+        s(&[
+            "-C",
+            "0x81000001",
+            "-u",
+            &f("seal.pub", w),
+            "-r",
+            &f("seal2.priv", w),
+            "-c",
+            &f("seal2.ctx", w),
+        ])
+    });
+    let u = same("tpm2_unseal", &|w| {
+        s(&["-c", &f("seal2.ctx", w), "-p", "5678"])
+    });
+    assert_eq!(u, "the disk encryption key\n");
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    // Seal to PCR 7 with a policy (the digest is the same on both TPMs), unseal through a
+    // policy session.
+    let pol = same("tpm2_createpolicy", &|w| {
+        s(&[
+            "--policy-pcr",
+            "-l",
+            "sha256:0,7",
+            "-L",
+            &f("pcr.policy", w),
+        ])
+    });
+    assert!(!pol.is_empty());
+    both("tpm2_create", &|w| {
+        s(&[
+            "-C",
+            "0x81000001",
+            "-L",
+            &f("pcr.policy", w),
+            "-a",
+            "fixedtpm|fixedparent|noda",
+            "-i",
+            &secret,
+            "-u",
+            &f("pcr.pub", w),
+            "-r",
+            &f("pcr.priv", w),
+        ])
+    });
+    both("tpm2_load", &|w| {
+        s(&[
+            "-C",
+            "0x81000001",
+            "-u",
+            &f("pcr.pub", w),
+            "-r",
+            &f("pcr.priv", w),
+            "-c",
+            &f("pcr.ctx", w),
+        ])
+    });
+    let u = same("tpm2_unseal", &|w| {
+        s(&["-c", &f("pcr.ctx", w), "-p", "pcr:sha256:0,7"])
+    });
+    assert_eq!(u, "the disk encryption key\n");
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    same("tpm2_flushcontext", &|_| s(&["-l"]));
+    same("tpm2_flushcontext", &|_| s(&["-s"]));
+    same("tpm2_getcap", &|_| s(&["handles-loaded-session"]));
+    // An EK (TCG template, endorsement hierarchy) and ReadPublic of it.
+    let (t, o) = both("tpm2_createek", &|w| {
+        s(&["-c", &f("ek.ctx", w), "-G", "ecc", "-u", &f("ek.pub", w)])
+    });
+    assert_eq!(keys(&t), keys(&o), "tpm2_createek fields");
+    let (t, o) = both("tpm2_readpublic", &|w| s(&["-c", &f("ek.ctx", w)]));
+    assert_eq!(keys(&t), keys(&o), "tpm2_readpublic fields");
+    same("tpm2_flushcontext", &|_| s(&["-t"]));
+    same("tpm2_evictcontrol", &|_| {
+        s(&["-C", "o", "-c", "0x81000001"])
+    });
+    same("tpm2_getcap", &|_| s(&["handles-persistent"]));
+    same("tpm2_getcap", &|_| s(&["handles-transient"]));
+}
