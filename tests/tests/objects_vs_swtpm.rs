@@ -23,11 +23,7 @@
 
 mod common;
 
-use common::libtpms_state::parse_permall;
 use common::*;
-use tpm_device::{InitFlags, StateKind, TpmEngine};
-use tpm2_engine::Tpm2;
-use tpm2_engine::platform::ManualPlatform;
 
 const CC_EVICT_CONTROL: u32 = 0x120;
 const CC_CREATE_PRIMARY: u32 = 0x131;
@@ -84,31 +80,7 @@ impl Pair {
         let mut sw = Swtpm::start("objects");
         let r = sw.send(&c(CC_STARTUP, &[0, 0])).unwrap();
         assert_eq!(rc(&r), 0);
-        let file = std::fs::read(sw.state_dir().join("tpm2-00.permall")).unwrap();
-        let pd = parse_permall(&file);
-        let ours = Ours::new();
-        let mut perm =
-            tpm2_engine::state::import_permanent(&ours.tpm.state(StateKind::Permanent)).unwrap();
-        let seed64 = |v: &[u8]| -> zeroize::Zeroizing<[u8; 64]> {
-            assert_eq!(v.len(), 64, "libtpms seed/proof size");
-            let mut a = zeroize::Zeroizing::new([0u8; 64]);
-            a.copy_from_slice(v);
-            a
-        };
-        perm.eps.value = seed64(&pd.ep_seed);
-        perm.sps.value = seed64(&pd.sp_seed);
-        perm.pps.value = seed64(&pd.pp_seed);
-        perm.eps.compat = pd.ep_compat;
-        perm.sps.compat = pd.sp_compat;
-        perm.pps.compat = pd.pp_compat;
-        perm.ph_proof = seed64(&pd.ph_proof);
-        perm.sh_proof = seed64(&pd.sh_proof);
-        perm.eh_proof = seed64(&pd.eh_proof);
-        let image = tpm2_engine::state::export_permanent(&perm);
-        let mut tpm = Tpm2::new(Box::new(ManualPlatform::new()));
-        tpm.set_state(StateKind::Permanent, &image).unwrap();
-        tpm.init(InitFlags::default()).unwrap();
-        let mut ours = Ours { tpm };
+        let mut ours = Ours::with_seeds_of(&sw);
         assert_eq!(rc(&ours.send(0, &c(CC_STARTUP, &[0, 0]))), 0);
         Pair {
             sw,

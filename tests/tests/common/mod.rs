@@ -318,6 +318,49 @@ impl Ours {
         r
     }
 
+    /// Our engine with the hierarchy seeds, proofs and SEED_COMPAT_LEVELs of a running
+    /// Debian swtpm (read from its plaintext `tpm2-00.permall`): from then on both derive the
+    /// same primaries and tickets, and blobs made by one load in the other. Not started.
+    pub fn with_seeds_of(sw: &Swtpm) -> Ours {
+        // swtpm writes its state file while it initialises the TPM, which may finish after
+        // the data socket accepts connections.
+        let path = sw.state_dir().join("tpm2-00.permall");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let file = loop {
+            match std::fs::read(&path) {
+                Ok(f) if f.len() > 100 => break f,
+                _ => {
+                    assert!(Instant::now() < deadline, "swtpm wrote no state file");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        };
+        let pd = libtpms_state::parse_permall(&file);
+        let ours = Ours::new();
+        let mut perm =
+            tpm2_engine::state::import_permanent(&ours.tpm.state(StateKind::Permanent)).unwrap();
+        let seed64 = |v: &[u8]| -> zeroize::Zeroizing<[u8; 64]> {
+            assert_eq!(v.len(), 64, "libtpms seed/proof size");
+            let mut a = zeroize::Zeroizing::new([0u8; 64]);
+            a.copy_from_slice(v);
+            a
+        };
+        perm.eps.value = seed64(&pd.ep_seed);
+        perm.sps.value = seed64(&pd.sp_seed);
+        perm.pps.value = seed64(&pd.pp_seed);
+        perm.eps.compat = pd.ep_compat;
+        perm.sps.compat = pd.sp_compat;
+        perm.pps.compat = pd.pp_compat;
+        perm.ph_proof = seed64(&pd.ph_proof);
+        perm.sh_proof = seed64(&pd.sh_proof);
+        perm.eh_proof = seed64(&pd.eh_proof);
+        let image = tpm2_engine::state::export_permanent(&perm);
+        let mut tpm = Tpm2::new(Box::new(ManualPlatform::new()));
+        tpm.set_state(StateKind::Permanent, &image).unwrap();
+        tpm.init(InitFlags::default()).unwrap();
+        Ours { tpm }
+    }
+
     /// Power off and on with the exported permanent image, as a daemon restart does.
     pub fn power_cycle(&mut self) {
         let perm = self.tpm.state(StateKind::Permanent);
