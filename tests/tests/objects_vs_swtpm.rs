@@ -959,6 +959,158 @@ fn contexts_and_external(p: &mut Pair) {
     }
 }
 
+/// TPM2_CreateLoaded: primaries, ordinary children, and objects derived from a derivation
+/// parent (identical on both TPMs: the parent's secret and the KDF are deterministic).
+fn create_loaded(p: &mut Pair) {
+    const CC_CREATE_LOADED: u32 = 0x191;
+    let cl = |parent: u32, auth: &[u8], data: &[u8], tmpl: &[u8]| {
+        let mut sens = b2(auth);
+        sens.extend(b2(data));
+        let mut v = b2(&sens);
+        v.extend(b2(tmpl));
+        cs(CC_CREATE_LOADED, &[parent], &pw(b""), &v)
+    };
+    let r = p.same(
+        "CreateLoaded SRK under owner",
+        &cl(RH_OWNER, b"", b"", &ecc(SRK_ATTRS, &AES128_CFB, &NULL_ALG)),
+    );
+    let srk = handle_of(&r);
+    let (a, b) = p.same_rc(
+        "CreateLoaded ECDSA key under the SRK",
+        &cl(
+            srk,
+            b"x",
+            b"",
+            &ecc(0x0004_0472, &NULL_ALG, &[0x00, 0x18, 0x00, 0x0B]),
+        ),
+    );
+    if a.len() != b.len() {
+        p.diffs
+            .push("CreateLoaded under SRK: lengths differ".into());
+    }
+    if rc(&a) == 0 {
+        p.flush(handle_of(&a));
+    }
+    // A derivation parent: restricted decryption KEYEDHASH, XOR with KDF1_SP800_108.
+    let dp_tmpl = keyedhash(0x0003_0472, &[0x00, 0x0A, 0x00, 0x0B, 0x00, 0x22]);
+    let r = p.same(
+        "CreatePrimary derivation parent",
+        &create_primary(RH_OWNER, b"", b"", &dp_tmpl),
+    );
+    let dp = handle_of(&r);
+    // Derived templates: the unique position holds TPMS_DERIVE (label, context).
+    let derive = |label: &[u8], context: &[u8]| {
+        let mut d = b2(label);
+        d.extend(b2(context));
+        d
+    };
+    let derived_ecc = |attrs: u32, label: &[u8], context: &[u8]| {
+        public(
+            ECC,
+            SHA256,
+            attrs,
+            &[],
+            &ecc_parms(&NULL_ALG, &[0x00, 0x18, 0x00, 0x0B], 3),
+            &derive(label, context),
+        )
+    };
+    let derived_hmac = |label: &[u8], context: &[u8]| {
+        public(
+            KEYEDHASH,
+            SHA256,
+            0x0004_0452,
+            &[],
+            &[0x00, 0x05, 0x00, 0x0B],
+            &derive(label, context),
+        )
+    };
+    let cases: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+        (
+            "ECDSA, label and context",
+            Vec::new(),
+            derived_ecc(0x0004_0452, b"label", b"context"),
+        ),
+        (
+            "ECDSA, other context",
+            Vec::new(),
+            derived_ecc(0x0004_0452, b"label", b"other"),
+        ),
+        (
+            "ECDSA, no label",
+            Vec::new(),
+            derived_ecc(0x0004_0452, b"", b"ctx"),
+        ),
+        (
+            "ECDSA, label and context from the sensitive data",
+            derive(b"sens-label", b"sens-context"),
+            derived_ecc(0x0004_0452, b"", b""),
+        ),
+        ("HMAC key", Vec::new(), derived_hmac(b"l", b"c")),
+        (
+            "sensitiveDataOrigin set (refused)",
+            Vec::new(),
+            derived_ecc(0x0004_0472, b"l", b"c"),
+        ),
+        (
+            "not fixedParent (refused)",
+            Vec::new(),
+            derived_ecc(0x0004_0442, b"l", b"c"),
+        ),
+        ("RSA (refused)", Vec::new(), {
+            let mut p = NULL_ALG.to_vec();
+            p.extend_from_slice(&[0x00, 0x14, 0x00, 0x0B]);
+            p.extend_from_slice(&2048u16.to_be_bytes());
+            p.extend_from_slice(&0u32.to_be_bytes());
+            public(RSA, SHA256, 0x0004_0452, &[], &p, &derive(b"l", b"c"))
+        }),
+        (
+            "bad sensitive data",
+            vec![0, 5, 1],
+            derived_ecc(0x0004_0452, b"", b""),
+        ),
+    ];
+    for (name, data, tmpl) in cases {
+        let r = p.same(
+            &format!("CreateLoaded derived {name}"),
+            &cl(dp, b"pw", &data, &tmpl),
+        );
+        if rc(&r) == 0 {
+            let h = handle_of(&r);
+            p.same(
+                &format!("ReadPublic derived {name}"),
+                &c(CC_READ_PUBLIC, &h.to_be_bytes()),
+            );
+            p.flush(h);
+        }
+    }
+    p.same(
+        "Create under a derivation parent",
+        &create(
+            dp,
+            b"",
+            b"",
+            &ecc(0x0004_0472, &NULL_ALG, &[0x00, 0x18, 0x00, 0x0B]),
+        ),
+    );
+    let r = p.same(
+        "CreatePrimary sealed (CreateLoaded parent)",
+        &create_primary(RH_OWNER, b"", b"x", &keyedhash(0x0000_0452, &NULL_ALG)),
+    );
+    let sealed_parent = handle_of(&r);
+    p.same(
+        "CreateLoaded under a sealed object",
+        &cl(
+            sealed_parent,
+            b"",
+            b"",
+            &ecc(0x0004_0472, &NULL_ALG, &[0x00, 0x18, 0x00, 0x0B]),
+        ),
+    );
+    p.flush(0x8000_0002);
+    p.flush(dp);
+    p.flush(srk);
+}
+
 #[test]
 fn objects_match_libtpms() {
     if !swtpm_present() {
@@ -969,6 +1121,7 @@ fn objects_match_libtpms() {
     cross_load(&mut p);
     persistent(&mut p);
     contexts_and_external(&mut p);
+    create_loaded(&mut p);
     p.report("objects");
 }
 

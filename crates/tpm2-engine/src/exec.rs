@@ -67,7 +67,7 @@ impl<'c> Ctx<'c> {
 /// SM3_256, SM4 and the SHA-3 family, which libtpms leaves out. A TPMI_ALG_* parameter naming one
 /// of those is rejected while unmarshaling, with the parameter number (e.g. TPM_RC_HASH +
 /// parameter 1 for a PCR_Read selection of the SM3 bank).
-const LIBTPMS_PROFILE: Profile = Profile::ALL
+pub(crate) const LIBTPMS_PROFILE: Profile = Profile::ALL
     .without_alg(0x0012) // TPM_ALG_SM3_256
     .without_alg(0x0013) // TPM_ALG_SM4
     .without_alg(0x0027) // TPM_ALG_SHA3_256

@@ -576,6 +576,76 @@ pub(crate) fn create_object(
         }
     };
     let seed_value = Zeroizing::new(core::mem::take(&mut seed_value));
+    finish_created(template, create, public, sensitive, &seed_value)
+}
+
+/// An object derived from a derivation parent's KDF stream (TPM2_CreateLoaded): as
+/// [`create_object`], with every byte from `rng` and no caller data.
+pub(crate) fn create_object_with(
+    template: &TpmtPublic<true>,
+    create: &TpmsSensitiveCreate,
+    rng: &mut tpm_crypto::kdf::KdfaStream,
+) -> Result<(TpmtPublic<true>, TpmtSensitive), TpmRc> {
+    let name_hash = HashAlg::from_tpm_alg(template.name_alg.0.0).ok_or(TpmRc::HASH)?;
+    let mut public = template.clone();
+    let (sensitive, seed_value) = match &template.parameters {
+        TpmuPublicParms::Ecc(e) => {
+            let curve = primary::EccCurve::from_tpm_curve_id(e.curve_id.0.0).ok_or(TpmRc::CURVE)?;
+            let k = primary::derive_ecc_with(rng, curve, name_hash).map_err(crypto_rc)?;
+            public.unique = TpmuPublicId::Ecc(TpmsEccPoint {
+                x: Tpm2bEccParameter::new(k.x()).map_err(|_| TpmRc::FAILURE)?,
+                y: Tpm2bEccParameter::new(k.y()).map_err(|_| TpmRc::FAILURE)?,
+            });
+            (
+                TpmuSensitiveComposite::Ecc(SecretBuf::new(k.d()).map_err(|_| TpmRc::FAILURE)?),
+                Zeroizing::new(k.seed_value().to_vec()),
+            )
+        }
+        TpmuPublicParms::Sym(s) => {
+            let def: TpmtSymDefObject<true> = s.sym.into();
+            let bits = sym_key_bits(&def);
+            if bits % 8 != 0 {
+                return Err(TpmRc::KEY_SIZE);
+            }
+            let k = primary::derive_symmetric_with(rng, usize::from(bits / 8), name_hash)
+                .map_err(crypto_rc)?;
+            (
+                TpmuSensitiveComposite::Sym(Tpm2bSymKey::new(k.key()).map_err(|_| TpmRc::FAILURE)?),
+                Zeroizing::new(k.seed_value().to_vec()),
+            )
+        }
+        TpmuPublicParms::KeyedHash(k) => {
+            let hash = match k.scheme.details {
+                TpmuSchemeKeyedhash::Xor(x) => x.hash_alg.0,
+                TpmuSchemeKeyedhash::Hmac(h) => h.hash_alg.0,
+                TpmuSchemeKeyedhash::Null => template.name_alg.0,
+            };
+            let hash = HashAlg::from_tpm_alg(hash.0).ok_or(TpmRc::HASH)?;
+            let k = primary::derive_symmetric_with(rng, hash.digest_size(), name_hash)
+                .map_err(crypto_rc)?;
+            (
+                TpmuSensitiveComposite::Bits(
+                    Tpm2bSensitiveData::new(k.key()).map_err(|_| TpmRc::FAILURE)?,
+                ),
+                Zeroizing::new(k.seed_value().to_vec()),
+            )
+        }
+        TpmuPublicParms::Rsa(_) => return Err(TpmRc::TYPE),
+    };
+    finish_created(template, create, public, sensitive, &seed_value)
+}
+
+/// The end of `CryptCreateObject`: the `unique` of symmetric objects, the seedValue kept
+/// only where it protects children, the sensitive area with the caller's authValue.
+fn finish_created(
+    template: &TpmtPublic<true>,
+    create: &TpmsSensitiveCreate,
+    mut public: TpmtPublic<true>,
+    sensitive: TpmuSensitiveComposite,
+    seed_value: &[u8],
+) -> Result<(TpmtPublic<true>, TpmtSensitive), TpmRc> {
+    let name_hash = HashAlg::from_tpm_alg(template.name_alg.0.0).ok_or(TpmRc::HASH)?;
+    let a = template.object_attributes;
     let restricted_decrypt = a.contains(TpmaObject::RESTRICTED) && a.contains(TpmaObject::DECRYPT);
     let kept_seed: &[u8] = match template.object_type.0 {
         TpmAlgId::SYMCIPHER | TpmAlgId::KEYEDHASH => {
@@ -584,18 +654,18 @@ pub(crate) fn create_object(
                 TpmuSensitiveComposite::Bits(k) => k.expose(),
                 _ => &[],
             };
-            let u = primary::symmetric_unique(name_hash, restricted_decrypt, &seed_value, sens);
+            let u = primary::symmetric_unique(name_hash, restricted_decrypt, seed_value, sens);
             let u = Tpm2bDigest::new(u.as_slice()).map_err(|_| TpmRc::FAILURE)?;
             public.unique = if template.object_type.0 == TpmAlgId::SYMCIPHER {
                 TpmuPublicId::Sym(u)
             } else {
                 TpmuPublicId::KeyedHash(u)
             };
-            &seed_value
+            seed_value
         }
         // An asymmetric key that is not a parent keeps no seed (libtpms zeroes it, size 0).
         _ if a.contains(TpmaObject::SIGN) || !a.contains(TpmaObject::RESTRICTED) => &[],
-        _ => &seed_value,
+        _ => seed_value,
     };
     let sensitive = TpmtSensitive {
         sensitive_type: TpmiAlgPublic(template.object_type.0),

@@ -286,6 +286,44 @@ tpm2b_bytes! {
 }
 
 impl Tpm2bTemplate {
+    /// The template of TPM2_CreateLoaded under a derivation parent (libtpms
+    /// `UnmarshalToPublic` with `derivation`): a TPMT_PUBLIC whose `unique` position holds a
+    /// TPMS_DERIVE (label and context). The returned public area has an empty `unique` of
+    /// its type.
+    ///
+    /// # Errors
+    /// Whatever the members' unmarshalling returns; [`WireError::Trailing`] for extra bytes.
+    pub fn derivation_public(
+        &self,
+        p: &Profile,
+    ) -> Result<(TpmtPublic, crate::TpmsDerive), WireError> {
+        let mut r = Reader::new(self.as_slice());
+        let object_type = TpmiAlgPublic::unmarshal(&mut r, p)?;
+        let name_alg = TpmiAlgHash::<false>::unmarshal(&mut r, p)?;
+        let object_attributes = TpmaObject::unmarshal(&mut r, p)?;
+        let auth_policy = Tpm2bDigest::unmarshal(&mut r, p)?;
+        let parameters = TpmuPublicParms::unmarshal_selected(object_type.0, &mut r, p)?;
+        let derive = crate::TpmsDerive::unmarshal(&mut r, p)?;
+        r.finish()?;
+        let empty: &[u8] = if object_type.0 == TpmAlgId::ECC {
+            &[0, 0, 0, 0]
+        } else {
+            &[0, 0]
+        };
+        let unique = TpmuPublicId::unmarshal_selected(object_type.0, &mut Reader::new(empty), p)?;
+        Ok((
+            TpmtPublic {
+                object_type,
+                name_alg,
+                object_attributes,
+                auth_policy,
+                parameters,
+                unique,
+            },
+            derive,
+        ))
+    }
+
     /// The template's TPMT_PUBLIC, which must fill the buffer.
     ///
     /// # Errors

@@ -5,7 +5,6 @@ use crypto_bigint::NonZero;
 use elliptic_curve::point::AffineCoordinates;
 use zeroize::Zeroizing;
 
-use super::drbg::PrimaryDrbg;
 use super::num::{add_u32, random_bits, sub_u32, to_be_len, to_uint};
 use crate::Error;
 
@@ -71,9 +70,9 @@ pub(crate) struct EccKey {
 
 /// `BnEccGetPrivate` (CryptEccMain.c): `c = BnGetRandomBits(orderBytes * 8 + 64)` in one DRBG
 /// request, then `d = c mod (n - 1) + 1`, so that 1 <= d < n (FIPS 186-4 B.4.1).
-pub(crate) fn private_scalar(
+pub(crate) fn private_scalar<R: super::DerivationRng + ?Sized>(
     curve: EccCurve,
-    drbg: &mut PrimaryDrbg,
+    drbg: &mut R,
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     let order = curve.order();
     let order_bits = u32::try_from(order.len())
@@ -101,7 +100,10 @@ pub(crate) fn private_scalar(
 }
 
 /// `BnEccGenerateKeyPair`: the scalar, then Q = dG.
-pub(crate) fn generate_key(curve: EccCurve, drbg: &mut PrimaryDrbg) -> Result<EccKey, Error> {
+pub(crate) fn generate_key<R: super::DerivationRng + ?Sized>(
+    curve: EccCurve,
+    drbg: &mut R,
+) -> Result<EccKey, Error> {
     let d = private_scalar(curve, drbg)?;
     let (x, y) = match curve {
         EccCurve::NistP256 => {

@@ -107,6 +107,83 @@ use crate::Error;
 use crate::hash::{Digest, HashAlg, Hasher};
 use crate::hmac::hmac;
 
+/// A source of derivation bytes: the primary DRBG (`DRBG_STATE`) or, for objects derived
+/// under a derivation parent with TPM2_CreateLoaded, the KDFa stream (`KDF_STATE`). Both
+/// are driven through libtpms `DRBG_Generate`.
+pub trait DerivationRng {
+    /// The next `out.len()` bytes.
+    ///
+    /// # Errors
+    /// [`Error::Limit`] when the generator reached its limit.
+    fn generate(&mut self, out: &mut [u8]) -> Result<(), Error>;
+}
+
+impl DerivationRng for PrimaryDrbg {
+    fn generate(&mut self, out: &mut [u8]) -> Result<(), Error> {
+        PrimaryDrbg::generate(self, out)
+    }
+}
+
+impl DerivationRng for crate::kdf::KdfaStream {
+    fn generate(&mut self, out: &mut [u8]) -> Result<(), Error> {
+        crate::kdf::KdfaStream::generate(self, out)
+    }
+}
+
+/// libtpms `TPM_MAX_DERIVATION_BITS`: the limit of a derivation KDF stream.
+pub const MAX_DERIVATION_BITS: u32 = 8192;
+
+/// The KDF_STATE of TPM2_CreateLoaded under a derivation parent (libtpms
+/// `DRBG_InstantiateSeededKdf`): KDFa with the parent's XOR-scheme hash, keyed with the
+/// parent's sensitive value, the label and context of TPMS_DERIVE, limited to
+/// [`MAX_DERIVATION_BITS`].
+pub fn derivation_stream(
+    alg: HashAlg,
+    parent_key: &[u8],
+    label: &[u8],
+    context: &[u8],
+) -> crate::kdf::KdfaStream {
+    crate::kdf::KdfaStream::new(alg, parent_key, label, context, &[], MAX_DERIVATION_BITS)
+}
+
+/// A derived ECC object (TPM2_CreateLoaded under a derivation parent): the key, then the
+/// `seedValue` of `name_alg`'s size, both from `rng`.
+///
+/// # Errors
+/// [`Error::Limit`] when the stream runs out, [`Error::Internal`] for a broken invariant.
+pub fn derive_ecc_with<R: DerivationRng + ?Sized>(
+    rng: &mut R,
+    curve: EccCurve,
+    name_alg: HashAlg,
+) -> Result<DerivedEcc, Error> {
+    let key = ecc::generate_key(curve, rng)?;
+    let mut seed_value = Zeroizing::new(vec![0u8; name_alg.digest_size()]);
+    rng.generate(&mut seed_value)?;
+    Ok(DerivedEcc {
+        curve,
+        d: key.d,
+        x: key.x,
+        y: key.y,
+        seed_value,
+    })
+}
+
+/// A derived SYMCIPHER or KEYEDHASH object: `bytes` of key, then the `seedValue`.
+///
+/// # Errors
+/// [`Error::Limit`] when the stream runs out.
+pub fn derive_symmetric_with<R: DerivationRng + ?Sized>(
+    rng: &mut R,
+    bytes: usize,
+    name_alg: HashAlg,
+) -> Result<DerivedSymmetric, Error> {
+    let mut key = Zeroizing::new(vec![0u8; bytes]);
+    rng.generate(&mut key)?;
+    let mut seed_value = Zeroizing::new(vec![0u8; name_alg.digest_size()]);
+    rng.generate(&mut seed_value)?;
+    Ok(DerivedSymmetric { key, seed_value })
+}
+
 /// The purpose label of TPM2_CreatePrimary, `PRIMARY_OBJECT_CREATION` in the reference code,
 /// with its terminating NUL (libtpms parity: `TPM2B_STRING` uses `sizeof` of the literal).
 pub const PRIMARY_OBJECT_CREATION: &[u8] = b"Primary Object Creation\0";

@@ -8,7 +8,6 @@
 
 use crypto_bigint::BoxedUint;
 
-use super::drbg::PrimaryDrbg;
 use crate::Error;
 
 /// Bytes per reference-code word (`RADIX_BYTES` on 64-bit builds).
@@ -94,8 +93,8 @@ pub(crate) fn words_for_bits(bits: u32) -> usize {
 /// `BnMaskBits` masks the top word with `~0 >> (bits % 64)`, which keeps the *low*
 /// `64 - bits % 64` bits of that word; for the sizes used here (multiples of 64) it keeps
 /// everything. We apply the same mask so that other sizes behave like the reference code.
-pub(crate) fn random_bits(
-    drbg: &mut PrimaryDrbg,
+pub(crate) fn random_bits<R: super::DerivationRng + ?Sized>(
+    drbg: &mut R,
     bits: u32,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
     let nbytes = (bits as usize).div_ceil(8);

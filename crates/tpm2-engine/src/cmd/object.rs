@@ -723,16 +723,18 @@ pub(crate) fn object_change_auth(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<()
     Ok(())
 }
 
-/// TPM 2.0 Part 3 §12.9 TPM2_CreateLoaded for ordinary parents and hierarchies. Derivation
-/// parents (restricted decryption KEYEDHASH keys) are refused with TPM_RC_TYPE for the parent
-/// until derived objects exist here.
+/// TPM 2.0 Part 3 §12.9 TPM2_CreateLoaded: a primary under a hierarchy, an ordinary object
+/// under a storage parent, or a derived object under a derivation parent (a restricted
+/// decryption KEYEDHASH key: the key comes from KDFa keyed with the parent's secret, the label
+/// and context of TPMS_DERIVE; no private area is returned).
 pub(crate) fn create_loaded(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     let in_sensitive: Tpm2bSensitiveCreate = ctx.param()?;
     let in_template: Tpm2bTemplate = ctx.param()?;
     ctx.end()?;
     let ph = ctx.handles[0];
     let is_hierarchy = ph.handle_type() == TpmHt::PERMANENT;
-    if !is_hierarchy {
+    let derivation = !is_hierarchy && tpm.key(ph).is_some_and(|k| k.has(flag::DERIVATION));
+    if !is_hierarchy && !derivation {
         match tpm.key(ph) {
             Some(k) if k.has(flag::PARENT) => {}
             _ => return Err(TpmRc::TYPE.handle(1)),
@@ -741,23 +743,34 @@ pub(crate) fn create_loaded(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
     if !tpm.has_free_slot() {
         return Err(TpmRc::OBJECT_MEMORY);
     }
-    let template: TpmtPublic<true> = in_template
-        .public::<false>(&ctx.profile)
-        .map_err(|e| TpmRc::from(e).parameter(2))?
-        .into();
-    check_curve(&template, 2)?;
-    let parent = if is_hierarchy { None } else { tpm.key(ph) };
-    object::create_checks(parent, &template, in_sensitive.sensitive.data.len())
-        .map_err(|rc| rc.parameter(2))?;
-    let create = adjusted(in_sensitive.sensitive, template.name_alg.0)?;
-    let (public, sensitive) = if is_hierarchy {
-        tpm.derive_primary(ph, &template, &create)?
+    let (template, derive): (TpmtPublic<true>, Option<tpm2_types::TpmsDerive>) = if derivation {
+        let (t, d) = in_template
+            .derivation_public(&ctx.profile)
+            .map_err(|e| TpmRc::from(e).parameter(2))?;
+        (t.into(), Some(d))
     } else {
-        let source = tpm.fresh_source()?;
-        object::create_object(&template, &create, &source)?
+        let t = in_template
+            .public::<false>(&ctx.profile)
+            .map_err(|e| TpmRc::from(e).parameter(2))?;
+        (t.into(), None)
+    };
+    check_curve(&template, 2)?;
+    let create = adjusted(in_sensitive.sensitive, template.name_alg.0)?;
+    let (public, sensitive) = if let Some(mut derive) = derive {
+        derive_object(tpm, ph, &template, &create, &mut derive)?
+    } else {
+        let parent = if is_hierarchy { None } else { tpm.key(ph) };
+        object::create_checks(parent, &template, create.data.len())
+            .map_err(|rc| rc.parameter(2))?;
+        if is_hierarchy {
+            tpm.derive_primary(ph, &template, &create)?
+        } else {
+            let source = tpm.fresh_source()?;
+            object::create_object(&template, &create, &source)?
+        }
     };
     let name = object::compute_name(&public);
-    let private = if is_hierarchy {
+    let private = if is_hierarchy || derivation {
         Vec::new()
     } else {
         let iv = tpm.protection_iv(ph)?;
@@ -791,6 +804,69 @@ pub(crate) fn create_loaded(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
     let h = tpm.load_object(Object::key_object(k))?;
     ctx.rhandle = Some(h);
     Ok(())
+}
+
+/// The derivation branch of TPM2_CreateLoaded (libtpms order: no RSA, sensitiveDataOrigin
+/// clear, PublicAttributesValidation, SetLabelAndContext, then `CryptCreateObject` drawing
+/// from the parent's KDF_STATE).
+fn derive_object(
+    tpm: &Tpm2,
+    ph: TpmHandle,
+    template: &TpmtPublic<true>,
+    create: &TpmsSensitiveCreate,
+    derive: &mut tpm2_types::TpmsDerive,
+) -> Result<(TpmtPublic<true>, tpm2_types::TpmtSensitive), TpmRc> {
+    use tpm2_types::{TpmuPublicParms, TpmuSchemeKeyedhash, TpmuSensitiveComposite};
+    let parent = tpm.key(ph).ok_or(TpmRc::FAILURE)?;
+    if template.object_type.0 == TpmAlgId::RSA {
+        return Err(TpmRc::TYPE.parameter(2));
+    }
+    let a = template.object_attributes;
+    if a.contains(TpmaObject::SENSITIVE_DATA_ORIGIN) {
+        return Err(TpmRc::ATTRIBUTES);
+    }
+    object::public_attributes_validation(Some(parent), template).map_err(|rc| rc.parameter(2))?;
+    // SetLabelAndContext: the label and context of the template win over those in the
+    // sensitive data.
+    if !create.data.is_empty() {
+        let d: tpm2_types::TpmsDerive =
+            tpm_wire::from_bytes(create.data.expose(), &ctx_profile()).map_err(TpmRc::from)?;
+        if derive.label.is_empty() {
+            derive.label = d.label;
+        }
+        if derive.context.is_empty() {
+            derive.context = d.context;
+        }
+    }
+    let kdf_hash = match &parent.public.parameters {
+        TpmuPublicParms::KeyedHash(k) => match k.scheme.details {
+            TpmuSchemeKeyedhash::Xor(x) => HashAlg::from_tpm_alg(x.hash_alg.0.0),
+            _ => None,
+        },
+        _ => None,
+    }
+    .ok_or(TpmRc::FAILURE)?;
+    let parent_key: &[u8] = match parent.sensitive.as_ref().map(|s| &s.sensitive) {
+        Some(TpmuSensitiveComposite::Bits(b)) => b.expose(),
+        _ => return Err(TpmRc::FAILURE),
+    };
+    let mut rng = tpm_crypto::primary::derivation_stream(
+        kdf_hash,
+        parent_key,
+        derive.label.as_slice(),
+        derive.context.as_slice(),
+    );
+    // The caller's data only named label and context: the key comes from the stream.
+    let create = TpmsSensitiveCreate {
+        user_auth: create.user_auth.duplicate(),
+        data: tpm2_types::Tpm2bSensitiveData::default(),
+    };
+    object::create_object_with(template, &create, &mut rng)
+}
+
+/// The profile handlers unmarshal with (the dispatcher's).
+fn ctx_profile() -> tpm_wire::Profile {
+    crate::exec::LIBTPMS_PROFILE
 }
 
 /// TPM 2.0 Part 3 §28.5 TPM2_EvictControl (libtpms order of checks).
