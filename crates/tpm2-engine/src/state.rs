@@ -215,6 +215,11 @@ pub struct Persistent {
     /// Persistent objects made by TPM2_EvictControl: (persistent handle, the engine's
     /// encoding of the object), sorted by handle (libtpms keeps them in NV RAM as OBJECTs).
     pub evict: Vec<(u32, Zeroizing<Vec<u8>>)>,
+    /// Derived RSA primaries kept across restarts (TPM2_CreatePrimary is pure but an RSA
+    /// prime search is slow): (digest of everything the derivation depends on, the engine's
+    /// encoding of the public and sensitive areas), newest first. A cache: an image without
+    /// it derives again.
+    pub primary_cache: Vec<([u8; 32], Zeroizing<Vec<u8>>)>,
 }
 
 /// STATE_CLEAR_DATA.
@@ -310,6 +315,7 @@ impl Default for Persistent {
             ),
             saved: None,
             evict: Vec::new(),
+            primary_cache: Vec::new(),
         }
     }
 }
@@ -327,6 +333,8 @@ mod tag {
     pub const SAVED_RESET: u16 = CRITICAL | 0x0003;
     /// Persistent objects (TPM2_EvictControl); absent when there are none.
     pub const EVICT: u16 = CRITICAL | 0x0005;
+    /// Cached RSA primaries; not critical (a reader that skips it derives again).
+    pub const PRIMARY_CACHE: u16 = 0x0006;
     pub const VOL_CLEAR: u16 = CRITICAL | 0x0010;
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
@@ -493,6 +501,7 @@ impl Persistent {
             firmware: (r.read_u32().map_err(bad)?, r.read_u32().map_err(bad)?),
             saved: None,
             evict: Vec::new(),
+            primary_cache: Vec::new(),
         })
     }
 }
@@ -574,6 +583,16 @@ pub fn export_permanent(p: &Persistent) -> Zeroizing<Vec<u8>> {
         img.section(tag::SAVED_CLEAR, |w| c.marshal(w));
         img.section(tag::SAVED_RESET, |w| r.marshal(w));
     }
+    if !p.primary_cache.is_empty() {
+        img.section(tag::PRIMARY_CACHE, |w| {
+            w.u8(u8::try_from(p.primary_cache.len()).unwrap_or(0));
+            for (key, bytes) in &p.primary_cache {
+                w.put(key);
+                w.u32(u32::try_from(bytes.len()).unwrap_or(0));
+                w.put(bytes);
+            }
+        });
+    }
     if !p.evict.is_empty() {
         img.section(tag::EVICT, |w| {
             w.u32(u32::try_from(p.evict.len()).unwrap_or(0));
@@ -602,6 +621,7 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
             tag::SAVED_CLEAR,
             tag::SAVED_RESET,
             tag::EVICT,
+            tag::PRIMARY_CACHE,
         ],
     )?;
     let mut r = img.required(tag::PERSISTENT)?;
@@ -623,6 +643,23 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
                 .push((h, Zeroizing::new(e.take(len).map_err(bad)?.to_vec())));
         }
         finish(e)?;
+    }
+    if let Some(mut c) = img.section(tag::PRIMARY_CACHE) {
+        // A damaged cache is dropped, not an error: it only saves time.
+        let mut entries = Vec::new();
+        let ok = (|| -> Option<()> {
+            let n = c.read_u8().ok()?;
+            for _ in 0..n {
+                let mut key = [0u8; 32];
+                key.copy_from_slice(c.take(32).ok()?);
+                let len = usize::try_from(c.read_u32().ok()?).ok()?;
+                entries.push((key, Zeroizing::new(c.take(len).ok()?.to_vec())));
+            }
+            c.is_empty().then_some(())
+        })();
+        if ok.is_some() {
+            p.primary_cache = entries;
+        }
     }
     p.saved = match (img.section(tag::SAVED_CLEAR), img.section(tag::SAVED_RESET)) {
         (Some(mut c), Some(mut r)) => {

@@ -29,6 +29,9 @@ pub(crate) const MAX_EVICT_OBJECTS: usize = 65;
 
 /// Entries of the in-memory primary-key cache.
 const PRIMARY_CACHE_SIZE: usize = 8;
+/// RSA primaries kept in the permanent state (the EK and SRK of both hierarchies, and two
+/// more).
+const PERSISTENT_PRIMARY_CACHE_SIZE: usize = 4;
 
 /// A derived primary: the public area and sensitive area without the caller's authValue,
 /// keyed by a digest of everything the derivation depends on.
@@ -187,6 +190,27 @@ impl Tpm2 {
             self.primary_cache.insert(0, c);
             return Ok(with_auth(out, create));
         }
+        // The permanent cache of RSA primaries (kept across restarts).
+        let stored = self
+            .perm
+            .primary_cache
+            .iter()
+            .find(|(k, _)| tpm_crypto::secret::ct_eq(k, &key))
+            .and_then(|(_, bytes)| decode_cached(bytes));
+        {
+            if let Some((public, sensitive)) = stored {
+                self.primary_cache.insert(
+                    0,
+                    CachedPrimary {
+                        key,
+                        public: public.clone(),
+                        sensitive: sensitive.duplicate(),
+                    },
+                );
+                self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
+                return Ok(with_auth((public, sensitive), create));
+            }
+        }
         let proofs = if eh {
             Some((&self.perm.sh_proof[..], &self.perm.eh_proof[..]))
         } else {
@@ -207,6 +231,18 @@ impl Tpm2 {
             },
         );
         self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
+        if public.object_type.0 == TpmAlgId::RSA {
+            // Worth an NV write: an RSA derivation costs tens of milliseconds.
+            let mut bytes = Zeroizing::new(Vec::with_capacity(1024));
+            let mut w = Writer::to_vec(&mut bytes);
+            w.sized_u16(|w| public.marshal(w));
+            w.sized_u16(|w| sensitive.marshal(w));
+            self.perm.primary_cache.insert(0, (key, bytes));
+            self.perm
+                .primary_cache
+                .truncate(PERSISTENT_PRIMARY_CACHE_SIZE);
+            self.mark_permanent_dirty();
+        }
         Ok((public, sensitive))
     }
 
@@ -214,6 +250,10 @@ impl Tpm2 {
     /// frees the secrets).
     pub(crate) fn drop_primary_cache(&mut self) {
         self.primary_cache.clear();
+        if !self.perm.primary_cache.is_empty() {
+            self.perm.primary_cache.clear();
+            self.mark_permanent_dirty();
+        }
     }
 
     /// Flush the loaded objects of `hierarchy` (libtpms `ObjectFlushHierarchy`).
@@ -300,6 +340,18 @@ impl Tpm2 {
     pub(crate) fn persistent_handles(&self) -> impl Iterator<Item = TpmHandle> + '_ {
         self.perm.evict.iter().map(|(h, _)| TpmHandle(*h))
     }
+}
+
+/// A permanent cache entry: TPMT_PUBLIC and TPMT_SENSITIVE, each behind a u16 size.
+fn decode_cached(bytes: &[u8]) -> Option<(TpmtPublic<true>, tpm2_types::TpmtSensitive)> {
+    let p = tpm_wire::Profile::ALL;
+    let mut r = tpm_wire::Reader::new(bytes);
+    let n = usize::from(r.read_u16().ok()?);
+    let public: TpmtPublic<true> = tpm_wire::from_bytes(r.take(n).ok()?, &p).ok()?;
+    let n = usize::from(r.read_u16().ok()?);
+    let sensitive: tpm2_types::TpmtSensitive = tpm_wire::from_bytes(r.take(n).ok()?, &p).ok()?;
+    r.finish().ok()?;
+    Some((public, sensitive))
 }
 
 /// The authValue of the request put into a cached or fresh derivation.

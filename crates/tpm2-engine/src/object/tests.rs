@@ -450,3 +450,54 @@ fn load_external_public_key() {
     let r = t.execute_vec(0, &cmd(ST_NO, CC_LOAD_EXTERNAL, &p));
     assert_eq!(rc(&r), 0x2E7);
 }
+
+/// RSA primaries are kept in the permanent state: after a restart the same CreatePrimary
+/// answers from the cache with the same key; TPM2_Clear drops the cache.
+#[test]
+fn rsa_primaries_cached_in_permanent_state() {
+    let mut t = started();
+    let mut rsa = Vec::new();
+    rsa.extend_from_slice(&0x0001u16.to_be_bytes());
+    rsa.extend_from_slice(&0x000Bu16.to_be_bytes());
+    rsa.extend_from_slice(&0x0003_0472u32.to_be_bytes());
+    rsa.extend_from_slice(&0u16.to_be_bytes());
+    rsa.extend_from_slice(&[0x00, 0x06, 0x00, 0x80, 0x00, 0x43, 0x00, 0x10]);
+    rsa.extend_from_slice(&2048u16.to_be_bytes());
+    rsa.extend_from_slice(&0u32.to_be_bytes());
+    rsa.extend_from_slice(&0u16.to_be_bytes());
+    let (h, public, _) = create_primary(&mut t, 0x4000_0001, &rsa);
+    ok(&t.execute_vec(0, &cmd(ST_NO, CC_FLUSH, &h.to_be_bytes())));
+    assert_eq!(t.perm.primary_cache.len(), 1);
+    // ECC primaries are cheap and not written.
+    let (h, _, _) = create_primary(&mut t, 0x4000_0001, &srk_ecc());
+    ok(&t.execute_vec(0, &cmd(ST_NO, CC_FLUSH, &h.to_be_bytes())));
+    assert_eq!(t.perm.primary_cache.len(), 1);
+    let perm = t.state(StateKind::Permanent);
+    let mut t2 = Tpm2::new(Box::new(ManualPlatform::new()));
+    t2.set_state(StateKind::Permanent, &perm).unwrap();
+    t2.init(InitFlags::default()).unwrap();
+    ok(&t2.execute_vec(0, &cmd(ST_NO, 0x144, &[0, 0])));
+    assert_eq!(t2.perm.primary_cache.len(), 1);
+    assert!(t2.primary_cache.is_empty());
+    let (h, public2, _) = create_primary(&mut t2, 0x4000_0001, &rsa);
+    assert_eq!(public2, public);
+    assert_eq!(
+        t2.primary_cache.len(),
+        1,
+        "answered from the permanent cache"
+    );
+    ok(&t2.execute_vec(0, &cmd(ST_NO, CC_FLUSH, &h.to_be_bytes())));
+    // A damaged cache entry is ignored and the key derived again.
+    t2.perm.primary_cache[0].1.truncate(10);
+    t2.primary_cache.clear();
+    let (h, public3, _) = create_primary(&mut t2, 0x4000_0001, &rsa);
+    assert_eq!(public3, public);
+    ok(&t2.execute_vec(0, &cmd(ST_NO, CC_FLUSH, &h.to_be_bytes())));
+    // TPM2_Clear (lockout authorization) drops it.
+    ok(&t2.execute_vec(
+        0,
+        &cmd(ST_SESS, 0x126, &with_auth(&[0x4000_000A], b"", &[])),
+    ));
+    assert!(t2.perm.primary_cache.is_empty());
+    assert!(t2.primary_cache.is_empty());
+}
