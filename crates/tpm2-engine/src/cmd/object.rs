@@ -231,8 +231,9 @@ impl Tpm2 {
             },
         );
         self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
-        if public.object_type.0 == TpmAlgId::RSA {
-            // Worth an NV write: an RSA derivation costs tens of milliseconds.
+        if public.object_type.0 == TpmAlgId::RSA && hierarchy != TpmHandle::NULL {
+            // Worth an NV write: an RSA derivation costs tens of milliseconds. (The null
+            // seed changes at every TPM Reset: its primaries stay in memory.)
             let mut bytes = Zeroizing::new(Vec::with_capacity(1024));
             let mut w = Writer::to_vec(&mut bytes);
             w.sized_u16(|w| public.marshal(w));
