@@ -879,6 +879,34 @@ fn contexts_and_external(p: &mut Pair) {
         "ReadPublic of reloaded SRK",
         &c(CC_READ_PUBLIC, &srk.to_be_bytes()),
     );
+    // libtpms#217: Windows pads TPMS_CONTEXT up to TPM_PT_MAX_OBJECT_CONTEXT (0xA84): the
+    // padding is accepted at exactly that size, refused otherwise.
+    for (pad_to, name) in [(0xA84usize, "padded to 0xA84"), (0xA83, "padded to 0xA83")] {
+        p.flush(srk);
+        let mut pa = a[10..].to_vec();
+        pa.resize(pad_to, 0);
+        let mut pb = b[10..].to_vec();
+        pb.resize(pad_to, 0);
+        let r1 = p.sw.send(&c(CC_CONTEXT_LOAD, &pa)).unwrap();
+        let r2 = p.ours.send(0, &c(CC_CONTEXT_LOAD, &pb));
+        p.cases += 1;
+        eprintln!(
+            "ContextLoad {name}: swtpm {} ours {}",
+            rc_name(&r1),
+            rc_name(&r2)
+        );
+        if rc(&r1) != rc(&r2) {
+            p.diffs.push(format!(
+                "ContextLoad {name}: swtpm {} ours {}",
+                rc_name(&r1),
+                rc_name(&r2)
+            ));
+        }
+    }
+    p.flush(srk);
+    let r1 = p.sw.send(&c(CC_CONTEXT_LOAD, &a[10..])).unwrap();
+    let r2 = p.ours.send(0, &c(CC_CONTEXT_LOAD, &b[10..]));
+    assert_eq!((rc(&r1), rc(&r2)), (0, 0));
     // Each TPM refuses the other's blob (different formats or keys): both fail.
     let r1 = p.sw.send(&c(CC_CONTEXT_LOAD, &b[10..])).unwrap();
     let r2 = p.ours.send(0, &c(CC_CONTEXT_LOAD, &a[10..]));

@@ -56,6 +56,16 @@ impl<'c> Ctx<'c> {
         }
     }
 
+    /// Bytes of parameters not read yet.
+    pub fn remaining(&self) -> usize {
+        self.params.remaining()
+    }
+
+    /// Drop the parameters not read yet (padding a client sends, see TPM2_ContextLoad).
+    pub fn discard_rest(&mut self) {
+        let _ = self.params.rest();
+    }
+
     /// Append a response parameter.
     pub fn write<T: Marshal + ?Sized>(&mut self, v: &T) {
         v.marshal(&mut Writer::to_vec(&mut self.out));

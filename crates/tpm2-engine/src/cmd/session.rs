@@ -254,7 +254,15 @@ pub(crate) fn context_save(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
 /// TPM 2.0 Part 3 §28.3 TPM2_ContextLoad (libtpms `TPM2_ContextLoad`, checks in its order):
 /// sessions, and objects (savedHandle 0x80000000-0x80000002) into the first free slot.
 pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let orig = ctx.remaining();
     let c: tpm2_types::TpmsContext = ctx.param()?;
+    // libtpms#217: Windows Server 2019 pads TPMS_CONTEXT up to TPM_PT_MAX_OBJECT_CONTEXT;
+    // libtpms consumes the padding only when the parameters have exactly that size.
+    if ctx.remaining() > 0
+        && u32::try_from(orig).ok() == Some(crate::properties::MAX_OBJECT_CONTEXT)
+    {
+        ctx.discard_rest();
+    }
     ctx.end()?;
     let p1 = |rc: TpmRc| rc.parameter(1);
     let handle = c.saved_handle.0;
