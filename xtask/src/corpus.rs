@@ -144,6 +144,98 @@ fn objects_stream() -> Vec<u8> {
     stream_input(STREAM_STARTUP, cmds)
 }
 
+/// A hand-written tpm2_execute stream over key objects: CreatePrimary of the TCG ECC SRK,
+/// Create of a sealed-data object and of an ECDSA key under it, ReadPublic, EvictControl to
+/// 0x81000001, Create under the persistent handle, ContextSave, FlushContext, CreatePrimary
+/// of a sealed-data primary and Unseal of it, CreateLoaded of an HMAC key.
+fn keys_stream() -> Vec<u8> {
+    fn cmd(tag: u16, cc: u32, body: &[u8]) -> Vec<u8> {
+        let mut c = tag.to_be_bytes().to_vec();
+        c.extend_from_slice(&u32::try_from(10 + body.len()).unwrap_or(0).to_be_bytes());
+        c.extend_from_slice(&cc.to_be_bytes());
+        c.extend_from_slice(body);
+        c
+    }
+    fn b2(b: &[u8]) -> Vec<u8> {
+        let mut v = u16::try_from(b.len()).unwrap_or(0).to_be_bytes().to_vec();
+        v.extend_from_slice(b);
+        v
+    }
+    fn auth(handles: &[u32], params: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for h in handles {
+            v.extend_from_slice(&h.to_be_bytes());
+        }
+        v.extend_from_slice(&9u32.to_be_bytes());
+        v.extend_from_slice(&[0x40, 0, 0, 9, 0, 0, 1, 0, 0]);
+        v.extend_from_slice(params);
+        v
+    }
+    fn create(auth_v: &[u8], data: &[u8], tmpl: &[u8]) -> Vec<u8> {
+        let mut sens = b2(auth_v);
+        sens.extend(b2(data));
+        let mut v = b2(&sens);
+        v.extend(b2(tmpl));
+        v.extend(b2(b""));
+        v.extend_from_slice(&0u32.to_be_bytes());
+        v
+    }
+    let srk: &[u8] = &[
+        0x00, 0x23, 0x00, 0x0b, 0x00, 0x03, 0x04, 0x72, 0x00, 0x00, 0x00, 0x06, 0x00, 0x80, 0x00,
+        0x43, 0x00, 0x10, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+    ];
+    let sealed: &[u8] = &[
+        0x00, 0x08, 0x00, 0x0b, 0x00, 0x00, 0x04, 0x52, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+    ];
+    let ecdsa: &[u8] = &[
+        0x00, 0x23, 0x00, 0x0b, 0x00, 0x04, 0x04, 0x72, 0x00, 0x00, 0x00, 0x10, 0x00, 0x18, 0x00,
+        0x0b, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+    ];
+    let hmac: &[u8] = &[
+        0x00, 0x08, 0x00, 0x0b, 0x00, 0x04, 0x04, 0x72, 0x00, 0x00, 0x00, 0x05, 0x00, 0x0b, 0x00,
+        0x00,
+    ];
+    let mut cl = b2(&[0, 0, 0, 0]);
+    cl.extend(b2(hmac));
+    let cmds: Vec<Vec<u8>> = vec![
+        cmd(0x8002, 0x131, &auth(&[0x4000_0001], &create(b"", b"", srk))),
+        cmd(
+            0x8002,
+            0x153,
+            &auth(&[0x8000_0000], &create(b"pin", b"secret", sealed)),
+        ),
+        cmd(
+            0x8002,
+            0x153,
+            &auth(&[0x8000_0000], &create(b"", b"", ecdsa)),
+        ),
+        cmd(0x8001, 0x173, &0x8000_0000u32.to_be_bytes()),
+        cmd(
+            0x8002,
+            0x120,
+            &auth(&[0x4000_0001, 0x8000_0000], &0x8100_0001u32.to_be_bytes()),
+        ),
+        cmd(
+            0x8002,
+            0x153,
+            &auth(&[0x8100_0001], &create(b"", b"x", sealed)),
+        ),
+        cmd(0x8001, 0x162, &0x8000_0000u32.to_be_bytes()),
+        cmd(0x8001, 0x165, &0x8000_0000u32.to_be_bytes()),
+        cmd(
+            0x8002,
+            0x131,
+            &auth(&[0x4000_0001], &create(b"", b"data", sealed)),
+        ),
+        cmd(0x8002, 0x15e, &auth(&[0x8000_0000], &[])),
+        cmd(0x8002, 0x191, &auth(&[0x4000_0001], &cl)),
+    ];
+    stream_input(
+        STREAM_STARTUP,
+        cmds.iter().map(|c| (0u8, c.as_slice())).collect::<Vec<_>>(),
+    )
+}
+
 /// Write every corpus under `root` (normally `fuzz/corpus`) from the vector file `vectors`.
 pub fn run(root: &Path, vectors: &Path) -> Result<()> {
     let text =
@@ -194,6 +286,7 @@ pub fn run(root: &Path, vectors: &Path) -> Result<()> {
         .collect();
     let mut exec_seeds = named("stream", spread(streams, MAX_PER_KIND));
     exec_seeds.push(("objects-000".to_string(), objects_stream()));
+    exec_seeds.push(("keys-000".to_string(), keys_stream()));
     write_dir(root, "tpm2_execute", &exec_seeds)?;
 
     // state_load: images after boot-like sequences.
