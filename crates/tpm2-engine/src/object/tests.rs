@@ -501,3 +501,24 @@ fn rsa_primaries_cached_in_permanent_state() {
     assert!(t2.perm.primary_cache.is_empty());
     assert!(t2.primary_cache.is_empty());
 }
+
+/// Loaded key objects travel in the volatile image (migration, CMD_STOP with state saving):
+/// a sealed object loaded before the export unseals after the import.
+#[test]
+fn key_objects_in_the_volatile_image() {
+    let mut t = started();
+    let (srk, _, _) = create_primary(&mut t, 0x4000_0001, &srk_ecc());
+    let (private, spub) = create(&mut t, srk, b"pw", b"migrating", &sealed());
+    let r = load(&mut t, srk, &private, &spub);
+    let h = u32::from_be_bytes(ok(&r)[10..14].try_into().unwrap());
+    let perm = t.state(StateKind::Permanent);
+    let vol = t.state(StateKind::Volatile);
+    let mut t2 = Tpm2::new(Box::new(ManualPlatform::new()));
+    t2.set_state(StateKind::Permanent, &perm).unwrap();
+    t2.set_state(StateKind::Volatile, &vol).unwrap();
+    t2.init(InitFlags::default()).unwrap();
+    assert_eq!(tpm2b(ok(&unseal(&mut t2, h, b"pw")), 14).0, b"migrating");
+    // The SRK came along too and still parents.
+    let r = load(&mut t2, srk, &private, &spub);
+    assert_eq!(u32::from_be_bytes(ok(&r)[10..14].try_into().unwrap()), 0x8000_0002);
+}
