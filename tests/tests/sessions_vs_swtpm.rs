@@ -1447,3 +1447,329 @@ fn policy_digests_and_checks_match_libtpms() {
     assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+const CC_POLICY_SECRET: u32 = 0x151;
+const CC_POLICY_TICKET: u32 = 0x172;
+const CC_POLICY_COUNTER_TIMER: u32 = 0x16D;
+const CC_POLICY_TEMPLATE: u32 = 0x190;
+
+/// PolicySecret: authHandle authorized by a password, then nonceTPM, cpHashA, policyRef,
+/// expiration.
+fn policy_secret(
+    auth: u32,
+    session: u32,
+    nonce: &[u8],
+    cp: &[u8],
+    pref: &[u8],
+    exp: i32,
+) -> Vec<u8> {
+    let mut p = b2(nonce);
+    p.extend(b2(cp));
+    p.extend(b2(pref));
+    p.extend_from_slice(&exp.to_be_bytes());
+    cs(CC_POLICY_SECRET, &[auth, session], &pw(b""), &p)
+}
+
+fn counter_timer(session: u32, operand: &[u8], offset: u16, op: u16) -> Vec<u8> {
+    let mut p = b2(operand);
+    p.extend_from_slice(&offset.to_be_bytes());
+    p.extend_from_slice(&op.to_be_bytes());
+    pol(CC_POLICY_COUNTER_TIMER, session, &p)
+}
+
+/// PolicySecret, PolicyTicket, PolicyCounterTimer and PolicyTemplate: digests in trial
+/// sessions, the checks in real ones, tickets round-tripped, a template-bound Create.
+fn policy_script2(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let tr = run.start("trial", RH_NULL, &[], 3, NULL_SYM).handle;
+    let digest = |run: &mut Run<'_>, step: &str, h: u32| {
+        run.raw(
+            &format!("{step} digest"),
+            &pol(CC_POLICY_GET_DIGEST, h, &[]),
+            true,
+        )
+    };
+    for (step, cmd) in [
+        (
+            "secret owner",
+            policy_secret(RH_OWNER, tr, b"", b"", b"", 0),
+        ),
+        (
+            "secret endorsement ref",
+            policy_secret(RH_ENDORSEMENT, tr, b"", b"", b"ref", 0),
+        ),
+        ("secret PCR 16", policy_secret(16, tr, b"", b"", b"", 0)),
+        (
+            "secret cpHash",
+            policy_secret(RH_OWNER, tr, b"", &[7; 32], b"", 0),
+        ),
+        (
+            "secret cpHash again, other",
+            policy_secret(RH_OWNER, tr, b"", &[8; 32], b"", 0),
+        ),
+        (
+            "secret cpHash short",
+            policy_secret(RH_OWNER, tr, b"", &[7; 20], b"", 0),
+        ),
+        (
+            "secret lockout",
+            policy_secret(RH_LOCKOUT, tr, b"", b"", b"", -5),
+        ),
+        (
+            "secret bad nonce (trial)",
+            policy_secret(RH_OWNER, tr, &[1; 16], b"", b"", 0),
+        ),
+    ] {
+        run.raw(step, &cmd, true);
+        digest(&mut run, step, tr);
+    }
+    run.raw("restart trial", &pol(CC_POLICY_RESTART, tr, &[]), false);
+    for (step, cmd) in [
+        ("ct time > 0", counter_timer(tr, &[0; 8], 0, 3)),
+        ("ct clock signed < 0", counter_timer(tr, &[0; 8], 8, 4)),
+        ("ct restart == 0", counter_timer(tr, &[0; 4], 20, 0)),
+        ("ct safe bitset", counter_timer(tr, &[1], 24, 0xA)),
+        ("ct offset 25, empty", counter_timer(tr, &[], 25, 0)),
+        ("ct offset 26", counter_timer(tr, &[], 26, 0)),
+        ("ct range", counter_timer(tr, &[0; 8], 20, 0)),
+        ("ct operation 12", counter_timer(tr, &[0; 4], 0, 12)),
+        ("template", pol(CC_POLICY_TEMPLATE, tr, &b2(&[3; 32]))),
+        ("template same", pol(CC_POLICY_TEMPLATE, tr, &b2(&[3; 32]))),
+        ("template other", pol(CC_POLICY_TEMPLATE, tr, &b2(&[4; 32]))),
+        ("cpHash after template", pol(0x16E, tr, &b2(&[3; 32]))),
+        ("nameHash after template", pol(0x170, tr, &b2(&[3; 32]))),
+    ] {
+        run.raw(step, &cmd, true);
+        digest(&mut run, step, tr);
+    }
+    run.raw("restart trial 2", &pol(CC_POLICY_RESTART, tr, &[]), false);
+    run.raw("cpHash first", &pol(0x16E, tr, &b2(&[3; 32])), false);
+    run.raw(
+        "template after cpHash",
+        &pol(CC_POLICY_TEMPLATE, tr, &b2(&[3; 32])),
+        false,
+    );
+    run.raw("restart trial 3", &pol(CC_POLICY_RESTART, tr, &[]), false);
+    run.raw(
+        "template short",
+        &pol(CC_POLICY_TEMPLATE, tr, &b2(&[3; 20])),
+        false,
+    );
+
+    // Real sessions: the conditions are checked.
+    let p = run.start("policy", RH_NULL, &[], 1, NULL_SYM);
+    for (step, cmd) in [
+        (
+            "real ct restart == 0",
+            counter_timer(p.handle, &[0; 4], 20, 0),
+        ),
+        (
+            "real ct restart != 0",
+            counter_timer(p.handle, &[0; 4], 20, 1),
+        ),
+        ("real ct safe set", counter_timer(p.handle, &[1], 24, 0xA)),
+        ("real ct safe clear", counter_timer(p.handle, &[1], 24, 0xB)),
+        ("real ct time >= 0", counter_timer(p.handle, &[0; 8], 0, 7)),
+        (
+            "real ct clock < 0 signed",
+            counter_timer(p.handle, &[0; 8], 8, 4),
+        ),
+        (
+            "real ct reset <= 0",
+            counter_timer(p.handle, &[0; 4], 16, 9),
+        ),
+        (
+            "real secret, bad nonce",
+            policy_secret(RH_OWNER, p.handle, &[1; 32], b"", b"", 0),
+        ),
+        (
+            "real secret, session nonce, expiration 100",
+            policy_secret(RH_OWNER, p.handle, &p.nonce_tpm, b"", b"r", 100),
+        ),
+        ("real secret, wrong password", {
+            let mut pp = b2(b"");
+            pp.extend(b2(b""));
+            pp.extend(b2(b""));
+            pp.extend_from_slice(&0i32.to_be_bytes());
+            cs(CC_POLICY_SECRET, &[RH_OWNER, p.handle], &pw(b"nope"), &pp)
+        }),
+    ] {
+        run.raw(step, &cmd, false);
+        digest(&mut run, step, p.handle);
+    }
+    // A ticket (negative expiration, no nonce: it expires at TPM Reset).
+    let r = run.raw(
+        "secret with ticket",
+        &policy_secret(RH_OWNER, p.handle, b"", &[5; 32], b"ref", -60),
+        false,
+    );
+    let ticket_rsp = r.get(10..).unwrap_or(&[]).to_vec();
+    run.note("ticket response length", format!("{}", ticket_rsp.len()));
+    let p2 = run.start("policy 2", RH_NULL, &[], 1, NULL_SYM);
+    // PolicyTicket: timeout, cpHashA, policyRef, authName (TPM_RH_OWNER), ticket.
+    // Response parameters: parameterSize, timeout (TPM2B), ticket (tag, hierarchy, TPM2B).
+    let tsize = ticket_rsp
+        .get(4..6)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    let timeout = ticket_rsp.get(6..6 + tsize).unwrap_or(&[]).to_vec();
+    let at = 6 + tsize;
+    let dsize = ticket_rsp
+        .get(at + 6..at + 8)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) as usize);
+    let ticket = ticket_rsp.get(at..at + 8 + dsize).unwrap_or(&[]).to_vec();
+    run.note(
+        "ticket",
+        format!("timeout {} bytes, digest {dsize} bytes", timeout.len()),
+    );
+    let pt = |s: u32, timeout: &[u8], cp: &[u8], pref: &[u8], name: &[u8], ticket: &[u8]| {
+        let mut v = b2(timeout);
+        v.extend(b2(cp));
+        v.extend(b2(pref));
+        v.extend(b2(name));
+        v.extend_from_slice(ticket);
+        pol(CC_POLICY_TICKET, s, &v)
+    };
+    let owner_name = RH_OWNER.to_be_bytes();
+    let mut bad = ticket.clone();
+    if let Some(last) = bad.last_mut() {
+        *last ^= 1;
+    }
+    for (step, cmd) in [
+        (
+            "ticket damaged",
+            pt(p2.handle, &timeout, &[5; 32], b"ref", &owner_name, &bad),
+        ),
+        (
+            "ticket other ref",
+            pt(p2.handle, &timeout, &[5; 32], b"fer", &owner_name, &ticket),
+        ),
+        (
+            "ticket short timeout",
+            pt(
+                p2.handle,
+                &timeout[..4],
+                &[5; 32],
+                b"ref",
+                &owner_name,
+                &ticket,
+            ),
+        ),
+        (
+            "ticket on trial",
+            pt(tr, &timeout, &[5; 32], b"ref", &owner_name, &ticket),
+        ),
+        (
+            "ticket",
+            pt(p2.handle, &timeout, &[5; 32], b"ref", &owner_name, &ticket),
+        ),
+    ] {
+        run.raw(step, &cmd, false);
+        digest(&mut run, step, p2.handle);
+    }
+    // PolicyTemplate bound to a template: a storage parent whose policy is that template,
+    // then TPM2_Create with the policy session for the right and a wrong template.
+    let child: Vec<u8> = [
+        &0x0008u16.to_be_bytes()[..],
+        &0x000Bu16.to_be_bytes(),
+        &0x0000_0452u32.to_be_bytes(),
+        &[0, 0, 0, 0x10, 0, 0],
+    ]
+    .concat();
+    let th = digest_of(&child);
+    let mut pd = vec![0u8; 32];
+    pd.extend_from_slice(&CC_POLICY_TEMPLATE.to_be_bytes());
+    pd.extend_from_slice(&th);
+    let parent_policy = digest_of(&pd);
+    let srk: Vec<u8> = [
+        &0x0023u16.to_be_bytes()[..],
+        &0x000Bu16.to_be_bytes(),
+        &0x0003_0432u32.to_be_bytes(), // SRK attributes without userWithAuth
+        &b2(&parent_policy),
+        &[
+            0x00, 0x06, 0x00, 0x80, 0x00, 0x43, 0x00, 0x10, 0x00, 0x03, 0x00, 0x10, 0, 0, 0, 0,
+        ],
+    ]
+    .concat();
+    let mut cp = b2(&[&b2(b"")[..], &b2(b"")].concat());
+    cp.extend(b2(&srk));
+    cp.extend(b2(b""));
+    cp.extend_from_slice(&0u32.to_be_bytes());
+    run.raw(
+        "parent with a template policy",
+        &cs(0x131, &[RH_OWNER], &pw(b""), &cp),
+        false,
+    );
+    let create_with = |run: &mut Run<'_>, step: &str, s: u32, tmpl: &[u8]| {
+        let mut params = b2(&[&b2(b"")[..], &b2(b"data")].concat());
+        params.extend(b2(tmpl));
+        params.extend(b2(b""));
+        params.extend_from_slice(&0u32.to_be_bytes());
+        let auth = session(s, &[], 0x01, &[]);
+        run.raw(
+            step,
+            &cs(0x153, &[0x8000_0000], &area(&[auth]), &params),
+            false,
+        );
+    };
+    for h in [p.handle, p2.handle] {
+        run.raw("flush", &c(0x165, &h.to_be_bytes()), false);
+    }
+    let p3 = run.start("policy 3", RH_NULL, &[], 1, NULL_SYM);
+    run.raw(
+        "template (real)",
+        &pol(CC_POLICY_TEMPLATE, p3.handle, &b2(&th)),
+        false,
+    );
+    create_with(
+        &mut run,
+        "Create with the bound template",
+        p3.handle,
+        &child,
+    );
+    let mut other = child.clone();
+    other[7] = 0x53;
+    run.raw(
+        "template (real) 2",
+        &pol(CC_POLICY_TEMPLATE, p3.handle, &b2(&th)),
+        false,
+    );
+    create_with(&mut run, "Create with another template", p3.handle, &other);
+    create_with(
+        &mut run,
+        "Create with password on a policy-only parent",
+        RS_PW,
+        &child,
+    );
+    run.log
+}
+
+fn digest_of(b: &[u8]) -> Vec<u8> {
+    digest(HashAlg::Sha256, b).as_slice().to_vec()
+}
+
+#[test]
+fn policy_secret_ticket_counter_template_match_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut sw = Swtpm::start("policy2");
+    let theirs = policy_script2(&mut sw);
+    let mut ours = Ours::new();
+    let mine = policy_script2(&mut ours);
+    if std::env::var_os("SESSIONS_LOG").is_some() {
+        eprintln!("{theirs:#?}");
+    }
+    let mut diffs = Vec::new();
+    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
+        if a != b && !a.starts_with("startup") {
+            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
+        }
+    }
+    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

@@ -36,6 +36,8 @@ pub(crate) mod flag {
     pub const CP_HASH_DEFINED: u16 = 1 << 2;
     /// isPPRequired (PolicyPhysicalPresence).
     pub const PP_REQUIRED: u16 = 1 << 3;
+    /// isTemplateSet (PolicyTemplate; the bound digest is then a template hash).
+    pub const TEMPLATE_SET: u16 = 1 << 4;
 }
 
 /// One session of a command's authorization area (TPMS_AUTH_COMMAND), as received.
@@ -78,6 +80,23 @@ const ENCRYPT_2: &[u32] = &[
     0x173, 0x174, 0x176, 0x179, 0x17B, 0x17C, 0x17D, 0x184, 0x189, 0x18B, 0x18D, 0x18E, 0x191,
     0x193, 0x197, 0x199, 0x19A,
 ];
+
+/// libtpms `CompareTemplateHash`: H(second parameter's bytes) when the command is
+/// TPM2_Create, TPM2_CreatePrimary or TPM2_CreateLoaded and its first parameter is a TPM2B.
+fn template_hash(cc: TpmCc, params: &[u8], alg: HashAlg) -> Option<Vec<u8>> {
+    if !matches!(
+        cc,
+        TpmCc::CREATE | TpmCc::CREATE_PRIMARY | TpmCc::CREATE_LOADED
+    ) {
+        return None;
+    }
+    let mut r = tpm_wire::Reader::new(params);
+    let n = usize::from(r.read_u16().ok()?);
+    r.take(n).ok()?;
+    let n = usize::from(r.read_u16().ok()?);
+    let t = r.take(n).ok()?;
+    Some(tpm_crypto::hash::digest(alg, t).as_slice().to_vec())
+}
 
 /// DecryptSize(cc) != 0.
 pub(crate) fn decrypt_allowed(cc: TpmCc) -> bool {
@@ -376,6 +395,11 @@ impl Tpm2 {
         if !p.cp_hash.is_empty() {
             let ok = if p.flags & flag::CP_HASH_DEFINED != 0 {
                 p.cp_hash == self.cp_hash(sess.auth_hash, v)
+            } else if p.flags & flag::TEMPLATE_SET != 0 {
+                // CompareTemplateHash: the hash of the second parameter's contents of
+                // TPM2_Create, CreatePrimary or CreateLoaded, before parameter decryption.
+                template_hash(v.cc, v.params, sess.auth_hash)
+                    .is_some_and(|t| tpm_crypto::secret::ct_eq(&t, &p.cp_hash))
             } else {
                 // CompareNameHash: H(names of all handles).
                 let mut hh = Hasher::new(sess.auth_hash);

@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 55] = [
+pub(crate) static COMMANDS: [CommandDef; 59] = [
     row!(
         EVICT_CONTROL,
         [h!(TpmiRhProvision, User), h!(TpmiDhObject, None)],
@@ -220,6 +220,11 @@ pub(crate) static COMMANDS: [CommandDef; 55] = [
         [h!(TpmiDhObject, Admin), h!(TpmiDhObject, None)],
         cmd::object::object_change_auth
     ),
+    row!(
+        POLICY_SECRET,
+        [h!(TpmiDhEntity, User), h!(TpmiShPolicy, None)],
+        cmd::policy::policy_secret
+    ),
     row!(CREATE, [h!(TpmiDhObject, User)], cmd::object::create),
     row!(LOAD, [h!(TpmiDhObject, User)], cmd::object::load, rhandle),
     row!(
@@ -254,6 +259,11 @@ pub(crate) static COMMANDS: [CommandDef; 55] = [
         cmd::policy::policy_command_code
     ),
     row!(
+        POLICY_COUNTER_TIMER,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_counter_timer
+    ),
+    row!(
         POLICY_CP_HASH,
         [h!(TpmiShPolicy, None)],
         cmd::policy::policy_cp_hash
@@ -269,6 +279,11 @@ pub(crate) static COMMANDS: [CommandDef; 55] = [
         cmd::policy::policy_name_hash
     ),
     row!(POLICY_OR, [h!(TpmiShPolicy, None)], cmd::policy::policy_or),
+    row!(
+        POLICY_TICKET,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_ticket
+    ),
     row!(
         READ_PUBLIC,
         [h!(TpmiDhObject, None)],
@@ -325,6 +340,11 @@ pub(crate) static COMMANDS: [CommandDef; 55] = [
         POLICY_PASSWORD,
         [h!(TpmiShPolicy, None)],
         cmd::policy::policy_password
+    ),
+    row!(
+        POLICY_TEMPLATE,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_template
     ),
     row!(
         CREATE_LOADED,
@@ -389,6 +409,7 @@ mod tests {
             (0x0145, 1, 0, 0, 0, 0),
             (0x0146, 1, 0, 0, 0, 0),
             (0x0150, 0, 0, 0, 2, 0),
+            (0x0151, 0, 0, 0, 2, 0),
             (0x0153, 0, 0, 0, 1, 0),
             (0x0157, 0, 0, 0, 1, 1),
             (0x015c, 0, 0, 0, 1, 0),
@@ -399,10 +420,12 @@ mod tests {
             (0x0167, 0, 0, 0, 0, 1),
             (0x016b, 0, 0, 0, 1, 0),
             (0x016c, 0, 0, 0, 1, 0),
+            (0x016d, 0, 0, 0, 1, 0),
             (0x016e, 0, 0, 0, 1, 0),
             (0x016f, 0, 0, 0, 1, 0),
             (0x0170, 0, 0, 0, 1, 0),
             (0x0171, 0, 0, 0, 1, 0),
+            (0x0172, 0, 0, 0, 1, 0),
             (0x0173, 0, 0, 0, 1, 0),
             (0x0176, 0, 0, 0, 2, 1),
             (0x017a, 0, 0, 0, 0, 0),
@@ -420,6 +443,7 @@ mod tests {
             (0x0189, 0, 0, 0, 1, 0),
             (0x018a, 0, 0, 0, 0, 0),
             (0x018c, 0, 0, 0, 1, 0),
+            (0x0190, 0, 0, 0, 1, 0),
             (0x0191, 0, 0, 0, 1, 1),
         ];
         assert_eq!(expect.len(), COMMANDS.len());

@@ -187,6 +187,9 @@ pub(crate) struct Runtime {
     pub timer: Timer,
     /// Time in ms since _TPM_Init, updated at the start of each command.
     pub time: u64,
+    /// A random value chosen at _TPM_Init (libtpms `g_timeEpoch`): Time restarts at every
+    /// power cycle, so a policy ticket with a timeout is only good within one.
+    pub time_epoch: u64,
     pub ph_enable: bool,
     pub startup_locality3: bool,
     pub drtm_pre_startup: bool,
@@ -618,6 +621,10 @@ impl Tpm2 {
         self.objects = [None, None, None];
         self.sessions = crate::session::Sessions::default();
         self.rt.timer.reset();
+        let mut epoch = [0u8; 8];
+        if self.random(&mut epoch).is_ok() {
+            self.rt.time_epoch = u64::from_be_bytes(epoch);
+        }
         // TimePowerOn: the timer starts at 0 now.
         let now = self.platform.monotonic_ms();
         self.rt.time = self.rt.timer.read(now);

@@ -5,9 +5,9 @@
 //! digest (its PCR digest may be supplied, PolicyOR accepts any list).
 //!
 //! Implemented: PolicyPCR, PolicyLocality, PolicyCommandCode, PolicyPhysicalPresence,
-//! PolicyCpHash, PolicyNameHash, PolicyOR, PolicyAuthValue, PolicyPassword. Not yet:
-//! PolicySigned, PolicySecret, PolicyTicket, PolicyNV, PolicyCounterTimer,
-//! PolicyDuplicationSelect, PolicyAuthorize, PolicyNvWritten, PolicyTemplate,
+//! PolicyCpHash, PolicyNameHash, PolicyOR, PolicyAuthValue, PolicyPassword, PolicySecret,
+//! PolicyTicket (for PolicySecret tickets), PolicyCounterTimer, PolicyTemplate. Not yet:
+//! PolicySigned, PolicyNV, PolicyDuplicationSelect, PolicyAuthorize, PolicyNvWritten,
 //! PolicyAuthorizeNV.
 
 use tpm_crypto::hash::{HashAlg, Hasher};
@@ -189,7 +189,9 @@ pub(crate) fn policy_name_hash(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), 
         return Err(TpmRc::SIZE.parameter(1));
     }
     let f = flags(s);
-    if s.policy.as_ref().is_some_and(|p| !p.cp_hash.is_empty()) || f & flag::CP_HASH_DEFINED != 0 {
+    if s.policy.as_ref().is_some_and(|p| !p.cp_hash.is_empty())
+        || f & (flag::CP_HASH_DEFINED | flag::TEMPLATE_SET) != 0
+    {
         return Err(TpmRc::CPHASH);
     }
     extend(s, TpmCc::POLICY_NAME_HASH, &[&nh]);
@@ -354,4 +356,332 @@ mod tests {
         .concat();
         assert_eq!(got, digest(HashAlg::Sha256, &m).as_slice());
     }
+}
+
+/// libtpms `EXPIRATION_BIT`: set in a PolicySecret/PolicySigned timeout that ends at TPM
+/// Reset (no nonceTPM was given).
+const EXPIRATION_BIT: u64 = 1 << 63;
+
+/// libtpms `ComputeAuthTimeout`: the absolute expiry (ms of Time) of an authorization, 0 for
+/// none; relative to the session's start when a nonceTPM is given, to now otherwise.
+fn auth_timeout(s: &Session, expiration: i32, nonce_given: bool, now: u64) -> u64 {
+    if expiration == 0 {
+        return 0;
+    }
+    let secs = u64::from(expiration.unsigned_abs().min(0x7FFF_FFFF));
+    if nonce_given {
+        s.policy
+            .as_ref()
+            .map_or(0, |p| p.start_time)
+            .saturating_add(secs * 1000)
+    } else {
+        (secs * 1000).saturating_add(now % 1000)
+    }
+}
+
+/// libtpms `PolicyParameterChecks`: nonceTPM, expiry and cpHash of PolicySecret,
+/// PolicySigned and PolicyTicket; the parameter numbers to blame are given.
+fn parameter_checks(
+    s: &Session,
+    timeout: u64,
+    cp_hash: &[u8],
+    nonce: Option<&[u8]>,
+    now: u64,
+    (p_nonce, p_cp, p_exp): (u8, u8, u8),
+) -> Result<(), TpmRc> {
+    if let Some(n) = nonce {
+        if !n.is_empty() && n != s.nonce_tpm.as_slice() {
+            return Err(TpmRc::NONCE.parameter(p_nonce));
+        }
+    }
+    if timeout != 0 && timeout < now {
+        return Err(TpmRc::EXPIRED.parameter(p_exp));
+    }
+    if !cp_hash.is_empty() {
+        let p = s.policy.as_ref();
+        if cp_hash.len() != p.map_or(0, |p| p.digest.len()) {
+            return Err(TpmRc::SIZE.parameter(p_cp));
+        }
+        if p.is_some_and(|p| !p.cp_hash.is_empty() && p.cp_hash[..] != cp_hash[..]) {
+            return Err(TpmRc::CPHASH);
+        }
+    }
+    Ok(())
+}
+
+/// libtpms `PolicyContextUpdate`: digest' = H(digest || cc || name), then H(digest' ||
+/// policyRef); a cpHash becomes the session's; the earliest timeout wins.
+fn context_update(
+    s: &mut Session,
+    cc: TpmCc,
+    name: &[u8],
+    policy_ref: &[u8],
+    cp_hash: &[u8],
+    timeout: u64,
+) {
+    extend(s, cc, &[name]);
+    let mut h = Hasher::new(s.auth_hash);
+    if let Some(p) = s.policy.as_ref() {
+        h.update(&p.digest);
+    }
+    h.update(policy_ref);
+    let d = h.finalize();
+    let set_cp = !cp_hash.is_empty();
+    if let Some(p) = s.policy.as_mut() {
+        p.digest = d.as_slice().to_vec();
+        if set_cp {
+            p.cp_hash = cp_hash.to_vec();
+        }
+        if timeout != 0 && (p.timeout == 0 || p.timeout > timeout) {
+            p.timeout = timeout;
+        }
+    }
+    if set_cp {
+        set_flags(s, flag::CP_HASH_DEFINED, 0);
+    }
+}
+
+impl Tpm2 {
+    /// libtpms `TicketComputeAuth`: HMAC(proof, tag || cpHash || policyRef || name ||
+    /// timeout [|| epoch [|| totalResetCount]]) with CONTEXT_INTEGRITY_HASH_ALG.
+    #[allow(clippy::too_many_arguments)]
+    fn auth_ticket(
+        &self,
+        tag: tpm2_types::TpmSt,
+        hierarchy: TpmHandle,
+        timeout: u64,
+        expires_on_reset: bool,
+        cp_hash: &[u8],
+        policy_ref: &[u8],
+        name: &[u8],
+    ) -> Vec<u8> {
+        let mut m = tpm_crypto::hmac::HmacState::new(
+            crate::cmd::hash::CONTEXT_INTEGRITY_HASH,
+            self.proof(hierarchy),
+        );
+        m.update(&tag.0.to_be_bytes());
+        m.update(cp_hash);
+        m.update(policy_ref);
+        m.update(name);
+        m.update(&timeout.to_be_bytes());
+        if timeout != 0 {
+            // The time epoch: Time restarts at every _TPM_Init, so a ticket's timeout only
+            // means something within one power cycle.
+            m.update(&self.rt.time_epoch.to_be_bytes());
+            if expires_on_reset {
+                m.update(&self.perm.total_reset_count.to_be_bytes());
+            }
+        }
+        m.finalize().as_slice().to_vec()
+    }
+}
+
+/// TPM 2.0 Part 3 §23.4 TPM2_PolicySecret: the authorization of `authHandle` (checked by the
+/// dispatcher) goes into the policy; a negative expiration returns a ticket.
+pub(crate) fn policy_secret(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let nonce_tpm: tpm2_types::Tpm2bNonce = ctx.param()?;
+    let cp_hash: Tpm2bDigest = ctx.param()?;
+    let policy_ref: tpm2_types::Tpm2bNonce = ctx.param()?;
+    let expiration: i32 = ctx.param()?;
+    ctx.end()?;
+    let (auth_h, ps) = (ctx.handles[0], ctx.handles[1]);
+    let now = tpm.rt.time;
+    let name = tpm.entity_name(auth_h).unwrap_or_default();
+    let hierarchy = tpm.entity_hierarchy(auth_h);
+    let s = tpm.sessions.get_mut(ps).ok_or(TpmRc::REFERENCE_H0)?;
+    let trial = is_trial(s);
+    let mut timeout = 0;
+    if !trial {
+        timeout = auth_timeout(s, expiration, !nonce_tpm.is_empty(), now);
+        parameter_checks(s, timeout, &cp_hash, Some(&nonce_tpm), now, (1, 2, 4))?;
+    }
+    context_update(
+        s,
+        TpmCc::POLICY_SECRET,
+        &name,
+        &policy_ref,
+        &cp_hash,
+        timeout,
+    );
+    if expiration < 0 && !trial {
+        let expires_on_reset = nonce_tpm.is_empty();
+        let t = timeout & !EXPIRATION_BIT;
+        let digest = tpm.auth_ticket(
+            tpm2_types::TpmSt::AUTH_SECRET,
+            hierarchy,
+            t,
+            expires_on_reset,
+            &cp_hash,
+            &policy_ref,
+            &name,
+        );
+        let shown = if expires_on_reset {
+            t | EXPIRATION_BIT
+        } else {
+            t
+        };
+        ctx.write(
+            &tpm2_types::Tpm2bTimeout::new(&shown.to_be_bytes()).map_err(|_| TpmRc::FAILURE)?,
+        );
+        ctx.write(&tpm2_types::TpmtTkAuth {
+            tag: tpm2_types::TpmSt::AUTH_SECRET,
+            hierarchy: tpm2_types::TpmiRhHierarchy(hierarchy),
+            digest: Tpm2bDigest::new(&digest).map_err(|_| TpmRc::FAILURE)?,
+        });
+    } else {
+        ctx.write(&tpm2_types::Tpm2bTimeout::default());
+        ctx.write(&tpm2_types::TpmtTkAuth {
+            tag: tpm2_types::TpmSt::AUTH_SECRET,
+            hierarchy: tpm2_types::TpmiRhHierarchy(TpmHandle::NULL),
+            digest: Tpm2bDigest::default(),
+        });
+    }
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.5 TPM2_PolicyTicket: a ticket of an earlier PolicySecret (or
+/// PolicySigned) stands in for the authorization.
+pub(crate) fn policy_ticket(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let timeout: tpm2_types::Tpm2bTimeout = ctx.param()?;
+    let cp_hash: Tpm2bDigest = ctx.param()?;
+    let policy_ref: tpm2_types::Tpm2bNonce = ctx.param()?;
+    let auth_name: tpm2_types::Tpm2bName = ctx.param()?;
+    let ticket: tpm2_types::TpmtTkAuth = ctx.param()?;
+    ctx.end()?;
+    let now = tpm.rt.time;
+    let ps = ctx.handles[0];
+    let s = tpm.sessions.get(ps).ok_or(TpmRc::REFERENCE_H0)?;
+    if is_trial(s) {
+        return Err(TpmRc::ATTRIBUTES.handle(1));
+    }
+    let t: [u8; 8] = timeout
+        .as_slice()
+        .try_into()
+        .map_err(|_| TpmRc::SIZE.parameter(1))?;
+    let t = u64::from_be_bytes(t);
+    let expires_on_reset = t & EXPIRATION_BIT != 0;
+    let t = t & !EXPIRATION_BIT;
+    parameter_checks(s, t, &cp_hash, None, now, (0, 2, 1))?;
+    let want = tpm.auth_ticket(
+        ticket.tag,
+        ticket.hierarchy.0,
+        t,
+        expires_on_reset,
+        &cp_hash,
+        &policy_ref,
+        &auth_name,
+    );
+    if !tpm_crypto::secret::ct_eq(&want, &ticket.digest) {
+        return Err(TpmRc::TICKET.parameter(5));
+    }
+    let cc = if ticket.tag == tpm2_types::TpmSt::AUTH_SIGNED {
+        TpmCc::POLICY_SIGNED
+    } else {
+        TpmCc::POLICY_SECRET
+    };
+    let s = tpm.sessions.get_mut(ps).ok_or(TpmRc::REFERENCE_H0)?;
+    context_update(s, cc, &auth_name, &policy_ref, &cp_hash, t);
+    Ok(())
+}
+
+/// The operations of TPM_EO (Part 2 §6.8), compared on big-endian operands of equal size
+/// (libtpms `PolicySptCheckCondition`).
+fn check_condition(op: u16, a: &[u8], b: &[u8]) -> bool {
+    let unsigned = a.cmp(b);
+    let signed = {
+        let neg_a = a.first().is_some_and(|x| x & 0x80 != 0);
+        let neg_b = b.first().is_some_and(|x| x & 0x80 != 0);
+        match (neg_a, neg_b) {
+            (true, false) => core::cmp::Ordering::Less,
+            (false, true) => core::cmp::Ordering::Greater,
+            _ => unsigned,
+        }
+    };
+    use core::cmp::Ordering::{Equal, Greater, Less};
+    match op {
+        0x0000 => unsigned == Equal,
+        0x0001 => unsigned != Equal,
+        0x0002 => signed == Greater,
+        0x0003 => unsigned == Greater,
+        0x0004 => signed == Less,
+        0x0005 => unsigned == Less,
+        0x0006 => signed != Less,
+        0x0007 => unsigned != Less,
+        0x0008 => signed != Greater,
+        0x0009 => unsigned != Greater,
+        0x000A => a.iter().zip(b).all(|(x, y)| x & y == *y),
+        0x000B => a.iter().zip(b).all(|(x, y)| x & y == 0),
+        _ => false,
+    }
+}
+
+/// TPM 2.0 Part 3 §23.10 TPM2_PolicyCounterTimer: a condition on TPMS_TIME_INFO (Time, Clock,
+/// resetCount, restartCount, safe) at `offset`.
+pub(crate) fn policy_counter_timer(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let operand_b: tpm2_types::Tpm2bOperand = ctx.param()?;
+    let offset: u16 = ctx.param()?;
+    let operation: tpm2_types::TpmEo = ctx.param()?;
+    if operation.0 > 0x000B {
+        return Err(TpmRc::VALUE.parameter(3));
+    }
+    ctx.end()?;
+    let (clock, reset, restart, safe) = tpm.clock_info();
+    let mut info = Vec::with_capacity(25);
+    info.extend_from_slice(&tpm.rt.time.to_be_bytes());
+    info.extend_from_slice(&clock.to_be_bytes());
+    info.extend_from_slice(&reset.to_be_bytes());
+    info.extend_from_slice(&restart.to_be_bytes());
+    info.push(u8::from(safe));
+    let off = usize::from(offset);
+    if off > info.len() {
+        return Err(TpmRc::VALUE.parameter(2));
+    }
+    let end = off + operand_b.len();
+    if end > info.len() {
+        return Err(TpmRc::RANGE);
+    }
+    let s = session(tpm, ctx)?;
+    if !is_trial(s) {
+        let a = info.get(off..end).unwrap_or(&[]);
+        if !check_condition(operation.0, a, &operand_b) {
+            return Err(TpmRc::POLICY);
+        }
+    }
+    let mut h = Hasher::new(s.auth_hash);
+    h.update(&operand_b);
+    h.update(&offset.to_be_bytes());
+    h.update(&operation.0.to_be_bytes());
+    let arg = h.finalize();
+    extend(s, TpmCc::POLICY_COUNTER_TIMER, &[arg.as_slice()]);
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §23.21 TPM2_PolicyTemplate: bind the policy to the public template of
+/// TPM2_Create, CreatePrimary or CreateLoaded.
+pub(crate) fn policy_template(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let template_hash: Tpm2bDigest = ctx.param()?;
+    ctx.end()?;
+    let s = session(tpm, ctx)?;
+    let f = flags(s);
+    let bound = s
+        .policy
+        .as_ref()
+        .map(|p| p.cp_hash.clone())
+        .unwrap_or_default();
+    if f & flag::TEMPLATE_SET != 0 {
+        if bound[..] != template_hash[..] {
+            return Err(TpmRc::VALUE.parameter(1));
+        }
+    } else if !bound.is_empty() {
+        return Err(TpmRc::CPHASH);
+    }
+    if template_hash.len() != s.auth_hash.digest_size() {
+        return Err(TpmRc::SIZE.parameter(1));
+    }
+    extend(s, TpmCc::POLICY_TEMPLATE, &[&template_hash]);
+    if let Some(p) = s.policy.as_mut() {
+        p.cp_hash = template_hash.to_vec();
+    }
+    set_flags(s, flag::TEMPLATE_SET, 0);
+    Ok(())
 }

@@ -520,5 +520,8 @@ fn key_objects_in_the_volatile_image() {
     assert_eq!(tpm2b(ok(&unseal(&mut t2, h, b"pw")), 14).0, b"migrating");
     // The SRK came along too and still parents.
     let r = load(&mut t2, srk, &private, &spub);
-    assert_eq!(u32::from_be_bytes(ok(&r)[10..14].try_into().unwrap()), 0x8000_0002);
+    assert_eq!(
+        u32::from_be_bytes(ok(&r)[10..14].try_into().unwrap()),
+        0x8000_0002
+    );
 }
