@@ -304,60 +304,6 @@ impl Tpm2 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use tpm_crypto::hash::{HashAlg, digest};
-
-    use crate::tests::{ST_NO, cmd, rc, started};
-
-    fn trial(t: &mut crate::Tpm2) -> u32 {
-        let mut b = Vec::new();
-        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
-        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
-        b.extend_from_slice(&16u16.to_be_bytes());
-        b.extend_from_slice(&[1; 16]);
-        b.extend_from_slice(&[0, 0, 3, 0, 0x10, 0, 0x0B]);
-        let r = t.execute_vec(0, &cmd(ST_NO, 0x176, &b));
-        assert_eq!(rc(&r), 0);
-        u32::from_be_bytes(r[10..14].try_into().unwrap())
-    }
-
-    fn run(t: &mut crate::Tpm2, cc: u32, h: u32, params: &[u8]) -> Vec<u8> {
-        let body = [&h.to_be_bytes()[..], params].concat();
-        assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, cc, &body))), 0);
-        let r = t.execute_vec(0, &cmd(ST_NO, 0x189, &h.to_be_bytes()));
-        r[12..].to_vec()
-    }
-
-    /// The well-known SHA-256 PolicyAuthValue digest (TPM 2.0 Part 3 §23.17; PolicyPassword
-    /// gives the same value), and PolicyCommandCode from the formula.
-    #[test]
-    fn policy_digest_kats() {
-        let mut t = started();
-        let h = trial(&mut t);
-        let want = hex::decode("8fcd2169ab92694e0c633f1ab772842b8241bbc20288981fc7ac1eddc1fddb0e")
-            .unwrap();
-        assert_eq!(run(&mut t, 0x16B, h, &[]), want);
-        assert_eq!(
-            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
-            0
-        );
-        assert_eq!(run(&mut t, 0x18C, h, &[]), want);
-        assert_eq!(
-            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
-            0
-        );
-        let got = run(&mut t, 0x16C, h, &0x15Eu32.to_be_bytes());
-        let m = [
-            &[0u8; 32][..],
-            &0x16Cu32.to_be_bytes(),
-            &0x15Eu32.to_be_bytes(),
-        ]
-        .concat();
-        assert_eq!(got, digest(HashAlg::Sha256, &m).as_slice());
-    }
-}
-
 /// libtpms `EXPIRATION_BIT`: set in a PolicySecret/PolicySigned timeout that ends at TPM
 /// Reset (no nonceTPM was given).
 const EXPIRATION_BIT: u64 = 1 << 63;
@@ -684,4 +630,58 @@ pub(crate) fn policy_template(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), T
     }
     set_flags(s, flag::TEMPLATE_SET, 0);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tpm_crypto::hash::{HashAlg, digest};
+
+    use crate::tests::{ST_NO, cmd, rc, started};
+
+    fn trial(t: &mut crate::Tpm2) -> u32 {
+        let mut b = Vec::new();
+        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+        b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+        b.extend_from_slice(&16u16.to_be_bytes());
+        b.extend_from_slice(&[1; 16]);
+        b.extend_from_slice(&[0, 0, 3, 0, 0x10, 0, 0x0B]);
+        let r = t.execute_vec(0, &cmd(ST_NO, 0x176, &b));
+        assert_eq!(rc(&r), 0);
+        u32::from_be_bytes(r[10..14].try_into().unwrap())
+    }
+
+    fn run(t: &mut crate::Tpm2, cc: u32, h: u32, params: &[u8]) -> Vec<u8> {
+        let body = [&h.to_be_bytes()[..], params].concat();
+        assert_eq!(rc(&t.execute_vec(0, &cmd(ST_NO, cc, &body))), 0);
+        let r = t.execute_vec(0, &cmd(ST_NO, 0x189, &h.to_be_bytes()));
+        r[12..].to_vec()
+    }
+
+    /// The well-known SHA-256 PolicyAuthValue digest (TPM 2.0 Part 3 §23.17; PolicyPassword
+    /// gives the same value), and PolicyCommandCode from the formula.
+    #[test]
+    fn policy_digest_kats() {
+        let mut t = started();
+        let h = trial(&mut t);
+        let want = hex::decode("8fcd2169ab92694e0c633f1ab772842b8241bbc20288981fc7ac1eddc1fddb0e")
+            .unwrap();
+        assert_eq!(run(&mut t, 0x16B, h, &[]), want);
+        assert_eq!(
+            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
+            0
+        );
+        assert_eq!(run(&mut t, 0x18C, h, &[]), want);
+        assert_eq!(
+            rc(&t.execute_vec(0, &cmd(ST_NO, 0x180, &h.to_be_bytes()))),
+            0
+        );
+        let got = run(&mut t, 0x16C, h, &0x15Eu32.to_be_bytes());
+        let m = [
+            &[0u8; 32][..],
+            &0x16Cu32.to_be_bytes(),
+            &0x15Eu32.to_be_bytes(),
+        ]
+        .concat();
+        assert_eq!(got, digest(HashAlg::Sha256, &m).as_slice());
+    }
 }
