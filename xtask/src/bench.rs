@@ -191,6 +191,255 @@ pub const ROWS: &[Row] = &[
     },
 ];
 
+// ---- multi-command flows -----------------------------------------------------------------
+
+/// What each side prepares before the flows: a persistent ECC SRK at 0x81000001 and a
+/// sealed-data object created under it (its own blob on each TPM).
+pub struct Prepared {
+    sealed_private: Vec<u8>,
+    sealed_public: Vec<u8>,
+}
+
+/// A row of several commands timed together (their responses feed the next command).
+pub struct Flow {
+    /// Name printed.
+    pub name: &'static str,
+    /// At most this many iterations (key generation is slow on both sides).
+    pub max_iterations: usize,
+    /// Iteration `i` on one connection; the responses must succeed.
+    pub run: fn(&mut Conn, &mut Vec<u8>, usize, &Prepared) -> Result<()>,
+}
+
+fn b2(b: &[u8]) -> Vec<u8> {
+    let mut v = u16::try_from(b.len()).unwrap_or(0).to_be_bytes().to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+/// A command with one password session (empty password) for `handles`.
+fn with_pw(cc: u32, handles: &[u32], params: &[u8]) -> Vec<u8> {
+    let mut rest = Vec::new();
+    for h in handles {
+        rest.extend_from_slice(&h.to_be_bytes());
+    }
+    rest.extend_from_slice(&9u32.to_be_bytes());
+    rest.extend_from_slice(&[0x40, 0, 0, 9, 0, 0, 1, 0, 0]);
+    rest.extend_from_slice(params);
+    header(0x8002, cc, &rest)
+}
+
+/// inSensitive (no auth, `data`), inPublic, no outsideInfo, no creation PCRs.
+fn create_params(data: &[u8], tmpl: &[u8]) -> Vec<u8> {
+    let mut sens = b2(b"");
+    sens.extend(b2(data));
+    let mut v = b2(&sens);
+    v.extend(b2(tmpl));
+    v.extend(b2(b""));
+    v.extend_from_slice(&0u32.to_be_bytes());
+    v
+}
+
+/// The TCG ECC P-256 SRK template.
+const SRK_ECC: &[u8] = &[
+    0x00, 0x23, 0x00, 0x0b, 0x00, 0x03, 0x04, 0x72, 0x00, 0x00, 0x00, 0x06, 0x00, 0x80, 0x00, 0x43,
+    0x00, 0x10, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+];
+/// The TCG RSA-2048 SRK template.
+const SRK_RSA: &[u8] = &[
+    0x00, 0x01, 0x00, 0x0b, 0x00, 0x03, 0x04, 0x72, 0x00, 0x00, 0x00, 0x06, 0x00, 0x80, 0x00, 0x43,
+    0x00, 0x10, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+/// An unrestricted RSA-2048 signing key (RSASSA-SHA256).
+const RSA_SIGN: &[u8] = &[
+    0x00, 0x01, 0x00, 0x0b, 0x00, 0x04, 0x04, 0x72, 0x00, 0x00, 0x00, 0x10, 0x00, 0x14, 0x00, 0x0b,
+    0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+/// An ECDSA P-256 signing key.
+const ECC_SIGN: &[u8] = &[
+    0x00, 0x23, 0x00, 0x0b, 0x00, 0x04, 0x04, 0x72, 0x00, 0x00, 0x00, 0x10, 0x00, 0x18, 0x00, 0x0b,
+    0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+];
+/// Sealed data (KEYEDHASH, null scheme, userWithAuth, noDA, fixedTPM, fixedParent).
+const SEALED: &[u8] = &[
+    0x00, 0x08, 0x00, 0x0b, 0x00, 0x00, 0x04, 0x52, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00,
+];
+
+fn ok(conn: &mut Conn, cmd: &[u8], buf: &mut Vec<u8>, what: &str) -> Result<()> {
+    let rc = conn.round_trip(cmd, buf)?;
+    if rc != 0 {
+        bail!("{what}: {rc:#x}");
+    }
+    Ok(())
+}
+
+/// The response's first TPM2B after the parameter size (sessions) at `at`.
+fn tpm2b_at(buf: &[u8], at: usize) -> Result<(Vec<u8>, usize)> {
+    let n = usize::from(u16::from_be_bytes(
+        buf.get(at..at + 2).context("short response")?.try_into()?,
+    ));
+    Ok((
+        buf.get(at + 2..at + 2 + n)
+            .context("short response")?
+            .to_vec(),
+        at + 2 + n,
+    ))
+}
+
+/// Prepare one side: the SRK made persistent, a sealed blob under it.
+fn prepare(conn: &mut Conn, buf: &mut Vec<u8>) -> Result<Prepared> {
+    ok(
+        conn,
+        &with_pw(0x131, &[0x4000_0001], &create_params(b"", SRK_ECC)),
+        buf,
+        "SRK",
+    )?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(
+        conn,
+        &with_pw(0x120, &[0x4000_0001, h], &0x8100_0001u32.to_be_bytes()),
+        buf,
+        "EvictControl",
+    )?;
+    ok(conn, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")?;
+    ok(
+        conn,
+        &with_pw(
+            0x153,
+            &[0x8100_0001],
+            &create_params(b"sealed secret", SEALED),
+        ),
+        buf,
+        "Create sealed",
+    )?;
+    let (sealed_private, at) = tpm2b_at(buf, 14)?;
+    let (sealed_public, _) = tpm2b_at(buf, at)?;
+    Ok(Prepared {
+        sealed_private,
+        sealed_public,
+    })
+}
+
+/// CreatePrimary of `tmpl` with the iteration number as inSensitive.data (so no cache on
+/// either side answers it), then FlushContext.
+fn create_primary_flush(conn: &mut Conn, buf: &mut Vec<u8>, i: usize, tmpl: &[u8]) -> Result<()> {
+    let data = (i as u64).to_be_bytes();
+    ok(
+        conn,
+        &with_pw(0x131, &[0x4000_0001], &create_params(&data, tmpl)),
+        buf,
+        "CreatePrimary",
+    )?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(conn, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")
+}
+
+fn flow_primary_ecc(c: &mut Conn, buf: &mut Vec<u8>, i: usize, _: &Prepared) -> Result<()> {
+    create_primary_flush(c, buf, i, SRK_ECC)
+}
+
+fn flow_primary_rsa(c: &mut Conn, buf: &mut Vec<u8>, i: usize, _: &Prepared) -> Result<()> {
+    create_primary_flush(c, buf, i, SRK_RSA)
+}
+
+fn flow_create(c: &mut Conn, buf: &mut Vec<u8>, tmpl: &[u8]) -> Result<()> {
+    ok(
+        c,
+        &with_pw(0x153, &[0x8100_0001], &create_params(b"", tmpl)),
+        buf,
+        "Create",
+    )
+}
+
+fn flow_create_ecc(c: &mut Conn, buf: &mut Vec<u8>, _: usize, _: &Prepared) -> Result<()> {
+    flow_create(c, buf, ECC_SIGN)
+}
+
+fn flow_create_rsa(c: &mut Conn, buf: &mut Vec<u8>, _: usize, _: &Prepared) -> Result<()> {
+    flow_create(c, buf, RSA_SIGN)
+}
+
+fn flow_load_unseal(c: &mut Conn, buf: &mut Vec<u8>, _: usize, p: &Prepared) -> Result<()> {
+    let mut params = b2(&p.sealed_private);
+    params.extend(b2(&p.sealed_public));
+    ok(c, &with_pw(0x157, &[0x8100_0001], &params), buf, "Load")?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(c, &with_pw(0x15e, &[h], &[]), buf, "Unseal")?;
+    ok(c, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")
+}
+
+fn flow_session(c: &mut Conn, buf: &mut Vec<u8>, i: usize, _: &Prepared) -> Result<()> {
+    // StartAuthSession: no tpmKey, no bind, a 32-byte nonce, no salt, HMAC, AES-128-CFB,
+    // SHA-256.
+    let mut rest = 0x4000_0007u32.to_be_bytes().to_vec();
+    rest.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+    let mut nonce = [0x5au8; 32];
+    nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    rest.extend(b2(&nonce));
+    rest.extend(b2(b""));
+    rest.push(0);
+    rest.extend_from_slice(&[0x00, 0x06, 0x00, 0x80, 0x00, 0x43, 0x00, 0x0b]);
+    ok(c, &header(0x8001, 0x176, &rest), buf, "StartAuthSession")?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(c, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")
+}
+
+fn flow_context(c: &mut Conn, buf: &mut Vec<u8>, _: usize, p: &Prepared) -> Result<()> {
+    let mut params = b2(&p.sealed_private);
+    params.extend(b2(&p.sealed_public));
+    ok(c, &with_pw(0x157, &[0x8100_0001], &params), buf, "Load")?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(
+        c,
+        &header(0x8001, 0x162, &h.to_be_bytes()),
+        buf,
+        "ContextSave",
+    )?;
+    let blob = buf.get(10..).context("short")?.to_vec();
+    ok(c, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")?;
+    ok(c, &header(0x8001, 0x161, &blob), buf, "ContextLoad")?;
+    let h = u32::from_be_bytes(buf.get(10..14).context("short")?.try_into()?);
+    ok(c, &header(0x8001, 0x165, &h.to_be_bytes()), buf, "flush")
+}
+
+/// The flows, after [`prepare`].
+pub const FLOWS: &[Flow] = &[
+    Flow {
+        name: "StartAuthSession + FlushContext",
+        max_iterations: usize::MAX,
+        run: flow_session,
+    },
+    Flow {
+        name: "Load + Unseal + FlushContext",
+        max_iterations: usize::MAX,
+        run: flow_load_unseal,
+    },
+    Flow {
+        name: "Load + ContextSave + Flush + ContextLoad + Flush",
+        max_iterations: usize::MAX,
+        run: flow_context,
+    },
+    Flow {
+        name: "CreatePrimary ECC P-256 + Flush",
+        max_iterations: 300,
+        run: flow_primary_ecc,
+    },
+    Flow {
+        name: "Create ECDSA P-256 key",
+        max_iterations: 300,
+        run: flow_create_ecc,
+    },
+    Flow {
+        name: "CreatePrimary RSA-2048 + Flush",
+        max_iterations: 40,
+        run: flow_primary_rsa,
+    },
+    Flow {
+        name: "Create RSA-2048 key",
+        max_iterations: 20,
+        run: flow_create_rsa,
+    },
+];
+
 // ---- statistics -------------------------------------------------------------------------
 
 /// Median and 99th percentile (nearest rank) of `v`, in the unit of `v`.
@@ -216,7 +465,7 @@ pub fn geomean(r: &[f64]) -> f64 {
 
 // ---- daemons ----------------------------------------------------------------------------
 
-enum Conn {
+pub enum Conn {
     Unix(UnixStream),
     Tcp(TcpStream),
 }
@@ -432,11 +681,11 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         o.iterations
     ));
     out.push_str(&format!(
-        "| {:<34} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
+        "| {:<48} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
         "command", "ours median", "ours p99", "swtpm median", "swtpm p99", "ratio"
     ));
     out.push_str(&format!(
-        "| {:-<34} | {:->12} | {:->10} | {:->12} | {:->10} | {:->6} |\n",
+        "| {:-<48} | {:->12} | {:->10} | {:->12} | {:->10} | {:->6} |\n",
         "", "", "", "", "", ""
     ));
 
@@ -448,6 +697,33 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
     let mut tc = theirs.connect()?;
     let mut buf = Vec::with_capacity(4096);
     let mut ratios = Vec::new();
+    // The flows first: the state-write row changes the owner authorization.
+    let po = prepare(&mut oc, &mut buf).context("ours: prepare")?;
+    let pt = prepare(&mut tc, &mut buf).context("swtpm: prepare")?;
+    for flow in FLOWS {
+        let n = o.iterations.min(flow.max_iterations);
+        let mut ot = Vec::with_capacity(n);
+        let mut tt = Vec::with_capacity(n);
+        for i in 0..n {
+            for (conn, times, prep, who) in [
+                (&mut oc, &mut ot, &po, "ours"),
+                (&mut tc, &mut tt, &pt, "swtpm"),
+            ] {
+                let t0 = Instant::now();
+                (flow.run)(conn, &mut buf, i + 1, prep)
+                    .with_context(|| format!("{}: {who} at iteration {i}", flow.name))?;
+                times.push(t0.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        let (om, op) = median_p99(&mut ot);
+        let (tm, tp) = median_p99(&mut tt);
+        let ratio = om / tm;
+        ratios.push(ratio);
+        out.push_str(&format!(
+            "| {:<48} | {:>9.1} µs | {:>7.1} µs | {:>9.1} µs | {:>7.1} µs | {:>6.2} |\n",
+            flow.name, om, op, tm, tp, ratio
+        ));
+    }
     for row in ROWS {
         // Warm-up, and the not-implemented check.
         let probe = (row.command)(0);
@@ -458,7 +734,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         }
         if orc == 0x143 {
             out.push_str(&format!(
-                "| {:<34} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
+                "| {:<48} | {:>12} | {:>10} | {:>12} | {:>10} | {:>6} |\n",
                 row.name, "n/a", "", "", "", "not implemented"
             ));
             continue;
@@ -485,13 +761,13 @@ pub fn run(root: &Path, o: &Options) -> Result<String> {
         let ratio = om / tm;
         ratios.push(ratio);
         out.push_str(&format!(
-            "| {:<34} | {:>9.1} µs | {:>7.1} µs | {:>9.1} µs | {:>7.1} µs | {:>6.2} |\n",
+            "| {:<48} | {:>9.1} µs | {:>7.1} µs | {:>9.1} µs | {:>7.1} µs | {:>6.2} |\n",
             row.name, om, op, tm, tp, ratio
         ));
     }
     let (fm, fp) = echo_floor(o.iterations)?;
     out.push_str(&format!(
-        "| {:<34} | {:>9.1} µs | {:>7.1} µs | {:>12} | {:>10} | {:>6} |\n",
+        "| {:<48} | {:>9.1} µs | {:>7.1} µs | {:>12} | {:>10} | {:>6} |\n",
         "floor: Unix echo", fm, fp, "", "", ""
     ));
     out.push_str(&format!(
