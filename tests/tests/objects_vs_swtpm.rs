@@ -907,6 +907,64 @@ fn contexts_and_external(p: &mut Pair) {
     let r1 = p.sw.send(&c(CC_CONTEXT_LOAD, &a[10..])).unwrap();
     let r2 = p.ours.send(0, &c(CC_CONTEXT_LOAD, &b[10..]));
     assert_eq!((rc(&r1), rc(&r2)), (0, 0));
+    // Garbage: the same response code on both.
+    let garbage = |seq: u64, saved: u32, hierarchy: u32, blob: &[u8]| {
+        let mut v = seq.to_be_bytes().to_vec();
+        v.extend_from_slice(&saved.to_be_bytes());
+        v.extend_from_slice(&hierarchy.to_be_bytes());
+        v.extend(b2(blob));
+        c(CC_CONTEXT_LOAD, &v)
+    };
+    for (name, cmd) in [
+        (
+            "ContextLoad empty blob",
+            garbage(1, 0x8000_0000, RH_OWNER, &[]),
+        ),
+        (
+            "ContextLoad short integrity",
+            garbage(1, 0x8000_0000, RH_OWNER, &[0, 4, 1, 2, 3, 4]),
+        ),
+        (
+            "ContextLoad integrity size only",
+            garbage(1, 0x8000_0000, RH_OWNER, &[0, 64]),
+        ),
+        (
+            "ContextLoad random blob",
+            garbage(7, 0x8000_0000, RH_OWNER, &[0x5A; 200]),
+        ),
+        ("ContextLoad 64-byte integrity, no data", {
+            let mut b = b2(&[0u8; 64]);
+            b.extend_from_slice(&[1, 2, 3]);
+            garbage(7, 0x8000_0001, RH_NULL, &b)
+        }),
+        ("ContextLoad 64-byte integrity and data", {
+            let mut b = b2(&[0u8; 64]);
+            b.extend_from_slice(&[9u8; 100]);
+            garbage(7, 0x8000_0002, RH_ENDORSEMENT, &b)
+        }),
+        (
+            "ContextLoad bad saved handle",
+            garbage(7, 0x8000_0003, RH_OWNER, &[0; 80]),
+        ),
+        (
+            "ContextLoad persistent saved handle",
+            garbage(7, 0x8100_0000, RH_OWNER, &[0; 80]),
+        ),
+        (
+            "ContextLoad bad hierarchy",
+            garbage(7, 0x8000_0000, RH_LOCKOUT, &[0; 80]),
+        ),
+        (
+            "ContextLoad session, garbage",
+            garbage(7, 0x0200_0000, RH_NULL, &[0; 80]),
+        ),
+        (
+            "ContextLoad blob over the maximum",
+            garbage(7, 0x8000_0000, RH_OWNER, &[0; 3000]),
+        ),
+    ] {
+        p.same(name, &cmd);
+    }
     // Each TPM refuses the other's blob (different formats or keys): both fail.
     let r1 = p.sw.send(&c(CC_CONTEXT_LOAD, &b[10..])).unwrap();
     let r2 = p.ours.send(0, &c(CC_CONTEXT_LOAD, &a[10..]));

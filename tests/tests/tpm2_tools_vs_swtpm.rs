@@ -514,4 +514,54 @@ fn tpm2_tools_keys_and_sealing() {
     });
     same("tpm2_getcap", &|_| s(&["handles-persistent"]));
     same("tpm2_getcap", &|_| s(&["handles-transient"]));
+    // Primaries of every kind tpm2-tools makes, and children of them: RSA, ECC, keyed-hash
+    // and AES keys, loaded and read back.
+    for (alg, child_algs) in [
+        (
+            "rsa2048:aes128cfb",
+            &["rsa2048", "ecc256", "hmac", "aes128cfb"][..],
+        ),
+        ("ecc256:aes128cfb", &["ecc384", "keyedhash"][..]),
+        ("ecc384:aes256cfb", &["ecc256"][..]),
+    ] {
+        let (t, o) = both("tpm2_createprimary", &|w| {
+            s(&["-C", "o", "-G", alg, "-c", &f("prim.ctx", w)])
+        });
+        assert_eq!(keys(&t), keys(&o), "tpm2_createprimary {alg} fields");
+        same("tpm2_flushcontext", &|_| s(&["-t"]));
+        for child in child_algs {
+            let (t, o) = both("tpm2_create", &|w| {
+                s(&[
+                    "-C",
+                    &f("prim.ctx", w),
+                    "-G",
+                    child,
+                    "-u",
+                    &f("k.pub", w),
+                    "-r",
+                    &f("k.priv", w),
+                ])
+            });
+            assert_eq!(keys(&t), keys(&o), "tpm2_create {child} under {alg}");
+            same("tpm2_flushcontext", &|_| s(&["-t"]));
+            both("tpm2_load", &|w| {
+                s(&[
+                    "-C",
+                    &f("prim.ctx", w),
+                    "-u",
+                    &f("k.pub", w),
+                    "-r",
+                    &f("k.priv", w),
+                    "-c",
+                    &f("k.ctx", w),
+                ])
+            });
+            let (t, o) = both("tpm2_readpublic", &|w| s(&["-c", &f("k.ctx", w)]));
+            assert_eq!(keys(&t), keys(&o), "tpm2_readpublic {child} under {alg}");
+            same("tpm2_flushcontext", &|_| s(&["-t"]));
+        }
+        same("tpm2_flushcontext", &|_| s(&["-t"]));
+    }
+    same("tpm2_getcap", &|_| s(&["handles-transient"]));
+    same("tpm2_getcap", &|_| s(&["handles-saved-session"]));
 }

@@ -269,8 +269,12 @@ pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     let hierarchy = TpmHandle(c.hierarchy.0.0);
     let blob: &[u8] = &c.context_blob;
     let mut r = tpm_wire::Reader::new(blob);
-    let isize = usize::from(r.read_u16().map_err(|_| p1(TpmRc::SIZE))?);
-    let integrity = r.take(isize).map_err(|_| p1(TpmRc::SIZE))?;
+    // libtpms returns the integrity's unmarshal errors without a parameter number.
+    let isize = usize::from(r.read_u16().map_err(|_| TpmRc::INSUFFICIENT)?);
+    if isize > 64 {
+        return Err(TpmRc::SIZE);
+    }
+    let integrity = r.take(isize).map_err(|_| TpmRc::INSUFFICIENT)?;
     if integrity.len() != HashAlg::Sha512.digest_size() || r.remaining() < 8 {
         return Err(p1(TpmRc::SIZE));
     }
