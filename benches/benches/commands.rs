@@ -179,5 +179,148 @@ fn state(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, commands, state);
+fn b2(b: &[u8]) -> Vec<u8> {
+    let mut v = u16::try_from(b.len()).unwrap().to_be_bytes().to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+/// A command with one empty-password session for `handles`.
+fn with_pw(cc: u32, handles: &[u32], params: &[u8]) -> Vec<u8> {
+    let mut c = 0x8002u16.to_be_bytes().to_vec();
+    c.extend_from_slice(&0u32.to_be_bytes());
+    c.extend_from_slice(&cc.to_be_bytes());
+    for h in handles {
+        c.extend_from_slice(&h.to_be_bytes());
+    }
+    c.extend_from_slice(&9u32.to_be_bytes());
+    c.extend_from_slice(&[0x40, 0, 0, 9, 0, 0, 1, 0, 0]);
+    c.extend_from_slice(params);
+    let len = u32::try_from(c.len()).unwrap().to_be_bytes();
+    c[2..6].copy_from_slice(&len);
+    c
+}
+
+/// CreatePrimary/Create parameters: inSensitive (no auth, `data`), inPublic, no outsideInfo,
+/// no creation PCRs.
+fn create_params(data: &[u8], tmpl: &[u8]) -> Vec<u8> {
+    let mut sens = b2(b"");
+    sens.extend(b2(data));
+    let mut v = b2(&sens);
+    v.extend(b2(tmpl));
+    v.extend(b2(b""));
+    v.extend_from_slice(&0u32.to_be_bytes());
+    v
+}
+
+/// TCG SRK templates (RSA-2048, ECC P-256, ECC P-384), an RSA-2048 signing key, sealed data.
+const SRK_RSA: &str = "0001000b00030472000000060080004300100800000000000000";
+const SRK_ECC256: &str = "0023000b00030472000000060080004300100003001000000000";
+const SRK_ECC384: &str = "0023000c00030472000000060100004300100004001000000000";
+const RSA_SIGN: &str = "0001000b00040472000000100014000b0800000000000000";
+const SEALED: &str = "0008000b0000045200000010 0000";
+
+fn tmpl(h: &str) -> Vec<u8> {
+    hex::decode(h.replace(' ', "")).unwrap()
+}
+
+/// TPM2_CreatePrimary of `t` in the owner hierarchy with `data` as inSensitive.data.
+fn create_primary(t: &[u8], data: &[u8]) -> Vec<u8> {
+    with_pw(0x131, &[0x4000_0001], &create_params(data, t))
+}
+
+fn flush(h: u32) -> Vec<u8> {
+    let mut c = hex::decode("8001000000 0e00000165".replace(' ', "")).unwrap();
+    c.extend_from_slice(&h.to_be_bytes());
+    c
+}
+
+/// Key objects: CreatePrimary cold (new sensitive data each time, so the primary cache
+/// misses) and cached, Create, Load + Unseal.
+fn objects(c: &mut Criterion) {
+    let mut g = c.benchmark_group("objects");
+    g.sample_size(10);
+    let mut rsp = vec![0u8; 4096];
+    let mut tpm = started();
+    let mut counter = 0u64;
+    for (name, t) in [
+        ("create_primary ecc p256 cold", SRK_ECC256),
+        ("create_primary ecc p384 cold", SRK_ECC384),
+        ("create_primary rsa 2048 cold", SRK_RSA),
+    ] {
+        let t = tmpl(t);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                counter += 1;
+                let c = create_primary(&t, &counter.to_be_bytes());
+                let n = tpm.execute(0, black_box(&c), &mut rsp);
+                assert_eq!(rc(&rsp[..n]), 0);
+                tpm.execute(0, &flush(0x8000_0000), &mut rsp)
+            })
+        });
+    }
+    let rsa = tmpl(SRK_RSA);
+    let cached = create_primary(&rsa, b"");
+    check(&mut tpm, &cached, &mut rsp, "CreatePrimary RSA");
+    check(&mut tpm, &flush(0x8000_0000), &mut rsp, "flush");
+    g.bench_function("create_primary rsa 2048 cached", |b| {
+        b.iter(|| {
+            let n = tpm.execute(0, black_box(&cached), &mut rsp);
+            assert_eq!(rc(&rsp[..n]), 0);
+            tpm.execute(0, &flush(0x8000_0000), &mut rsp)
+        })
+    });
+    // A persistent ECC SRK at 0x81000001 and a sealed blob under it.
+    let srk = create_primary(&tmpl(SRK_ECC256), b"");
+    check(&mut tpm, &srk, &mut rsp, "SRK");
+    let evict = with_pw(
+        0x120,
+        &[0x4000_0001, 0x8000_0000],
+        &0x8100_0001u32.to_be_bytes(),
+    );
+    check(&mut tpm, &evict, &mut rsp, "EvictControl");
+    check(&mut tpm, &flush(0x8000_0000), &mut rsp, "flush");
+    let rsa_sign = tmpl(RSA_SIGN);
+    g.bench_function("create rsa 2048 signing key", |b| {
+        b.iter(|| {
+            let c = with_pw(0x153, &[0x8100_0001], &create_params(b"", &rsa_sign));
+            tpm.execute(0, black_box(&c), &mut rsp)
+        })
+    });
+    let c = with_pw(
+        0x153,
+        &[0x8100_0001],
+        &create_params(b"the disk key", &tmpl(SEALED)),
+    );
+    let n = tpm.execute(0, &c, &mut rsp);
+    assert_eq!(rc(&rsp[..n]), 0);
+    let r = rsp[..n].to_vec();
+    let plen = usize::from(u16::from_be_bytes([r[14], r[15]]));
+    let private = r[16..16 + plen].to_vec();
+    let at = 16 + plen;
+    let ulen = usize::from(u16::from_be_bytes([r[at], r[at + 1]]));
+    let public = r[at + 2..at + 2 + ulen].to_vec();
+    let mut lp = b2(&private);
+    lp.extend(b2(&public));
+    let load = with_pw(0x157, &[0x8100_0001], &lp);
+    // The loaded object's handle: the persistent parent's copy takes the first slot during
+    // the Load, so it is 0x80000001 (as in libtpms).
+    let n = tpm.execute(0, &load, &mut rsp);
+    assert_eq!(rc(&rsp[..n]), 0);
+    let h = u32::from_be_bytes(rsp[10..14].try_into().unwrap());
+    check(&mut tpm, &flush(h), &mut rsp, "flush");
+    let unseal = with_pw(0x15e, &[h], &[]);
+    g.bench_function("load + unseal + flush", |b| {
+        b.iter(|| {
+            let n = tpm.execute(0, black_box(&load), &mut rsp);
+            assert_eq!(rc(&rsp[..n]), 0);
+            let n = tpm.execute(0, black_box(&unseal), &mut rsp);
+            assert_eq!(rc(&rsp[..n]), 0);
+            tpm.execute(0, &flush(h), &mut rsp)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, commands, state, objects);
 criterion_main!(benches);
