@@ -134,6 +134,90 @@ fn miller_rabin_rounds(bits: u32) -> u32 {
 /// `BnGetRandomBits(b, wlen)` on the derivation DRBG, redrawn while `b <= 1 || b >= w - 1`.
 /// `w` is odd and big-endian, a multiple of 8 bytes long.
 pub(crate) fn miller_rabin(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
+    // Fixed-width Montgomery arithmetic for the prime sizes of RSA-1024 to RSA-4096 (two to
+    // three times faster than the heap-sized path, same constant-time exponentiation); the
+    // DRBG is consumed identically.
+    // The sieve's candidates carry a spare leading word: drop leading zero words (the value,
+    // and so every base drawn, is the same).
+    let mut w = w_be;
+    while w.len() > 8 && w.get(..8).is_some_and(|h| h.iter().all(|b| *b == 0)) {
+        w = w.get(8..).ok_or(Error::Internal)?;
+    }
+    match w.len() {
+        64 => return miller_rabin_fixed::<8>(w, drbg),
+        128 => return miller_rabin_fixed::<16>(w, drbg),
+        192 => return miller_rabin_fixed::<24>(w, drbg),
+        256 => return miller_rabin_fixed::<32>(w, drbg),
+        _ => {}
+    }
+    miller_rabin_boxed(w_be, drbg)
+}
+
+/// [`miller_rabin`] on `LIMBS` 64-bit words (`w_be` is exactly `LIMBS * 8` bytes).
+fn miller_rabin_fixed<const LIMBS: usize>(
+    w_be: &[u8],
+    drbg: &mut PrimaryDrbg,
+) -> Result<bool, Error> {
+    use crypto_bigint::Uint;
+    use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
+    if w_be.len() != LIMBS * 8 {
+        return Err(Error::Internal);
+    }
+    let wlen = bit_len(w_be);
+    let w = Uint::<LIMBS>::from_be_slice(w_be);
+    let one = Uint::<LIMBS>::ONE;
+    let wm1 = w.wrapping_sub(&one);
+    let a = wm1.trailing_zeros();
+    if a == 0 || a >= wlen {
+        return Err(Error::Internal);
+    }
+    let m = wm1.wrapping_shr_vartime(a);
+    let w_odd = Option::from(crypto_bigint::Odd::new(w)).ok_or(Error::Internal)?;
+    let params = FixedMontyParams::new(w_odd);
+    for _ in 0..miller_rabin_rounds(wlen) {
+        let b = loop {
+            let bytes = random_bits(drbg, wlen)?;
+            let mut padded = Zeroizing::new([0u8; 256]);
+            let field = padded.get_mut(..LIMBS * 8).ok_or(Error::Internal)?;
+            let pad = field
+                .len()
+                .checked_sub(bytes.len())
+                .ok_or(Error::Internal)?;
+            field
+                .get_mut(pad..)
+                .ok_or(Error::Internal)?
+                .copy_from_slice(&bytes);
+            let b = Uint::<LIMBS>::from_be_slice(field);
+            if b > one && b < wm1 {
+                break b;
+            }
+        };
+        let mut z = FixedMontyForm::new(&b, &params).pow(&m);
+        let zr = z.retrieve();
+        if zr == one || zr == wm1 {
+            continue;
+        }
+        let mut witness = true;
+        for _ in 1..a {
+            z = z.square();
+            let zr = z.retrieve();
+            if zr == wm1 {
+                witness = false;
+                break;
+            }
+            if zr == one {
+                break;
+            }
+        }
+        if witness {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// [`miller_rabin`] on heap-sized integers (any other size).
+fn miller_rabin_boxed(w_be: &[u8], drbg: &mut PrimaryDrbg) -> Result<bool, Error> {
     let wlen = bit_len(w_be);
     let mut wm1_be = Zeroizing::new(w_be.to_vec());
     sub_u32(&mut wm1_be, 1)?;
