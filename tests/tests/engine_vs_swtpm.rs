@@ -93,11 +93,6 @@ const ALLOW: &[(&str, &str)] = &[
         "not implemented yet: libtpms lists TPM2_PP_Commands, which the engine does not have",
     ),
     (
-        "GetCapability AUDIT_COMMANDS",
-        "not implemented yet: libtpms lists TPM2_SetCommandCodeAuditStatus (audited from \
-         manufacture), which the engine does not have",
-    ),
-    (
         "GetCapability ECC_CURVES",
         "deliberate: we list the curves tpm-crypto implements (NIST P-256, P-384); libtpms 0.9.2 \
          also has P-192, P-224, P-521, BN P-256, BN P-638 and SM2 P-256",

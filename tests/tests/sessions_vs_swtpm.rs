@@ -1773,3 +1773,204 @@ fn policy_secret_ticket_counter_template_match_libtpms() {
     assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// Audit sessions and command audit: the auditExclusive bit of the response attributes as
+/// sessions and plain commands alternate, the attribute checks, TPM2_SetCommandCodeAuditStatus
+/// and the audited-command list.
+fn audit_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let audit_list = |start: u32| {
+        let mut b = 4u32.to_be_bytes().to_vec();
+        b.extend_from_slice(&start.to_be_bytes());
+        b.extend_from_slice(&64u32.to_be_bytes());
+        c(0x17A, &b)
+    };
+    run.raw("audited commands", &audit_list(0), true);
+    let mut s = run.start("hmac bound to owner", RH_OWNER, &[], 0, NULL_SYM);
+    let get_random = 8u16.to_be_bytes();
+    let owner: &[&[u8]] = &[b""];
+    for (step, attrs) in [
+        ("audit first use", 0x81u8),
+        ("audit again", 0x81),
+        ("audit claiming exclusive", 0x83),
+    ] {
+        run.hmac_cmd(
+            step,
+            &mut s,
+            CC_GET_RANDOM,
+            &[],
+            &get_random,
+            b"",
+            attrs,
+            false,
+            owner,
+        );
+    }
+    run.raw(
+        "GetRandom without sessions",
+        &c(CC_GET_RANDOM, &get_random),
+        false,
+    );
+    run.hmac_cmd(
+        "audit after a plain command",
+        &mut s,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x81,
+        false,
+        owner,
+    );
+    run.hmac_cmd(
+        "exclusive claimed, lost",
+        &mut s,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x83,
+        false,
+        owner,
+    );
+    run.hmac_cmd(
+        "audit reset",
+        &mut s,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x85,
+        false,
+        owner,
+    );
+    run.hmac_cmd(
+        "audit with authorization",
+        &mut s,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b""),
+        b"",
+        0x81,
+        false,
+        owner,
+    );
+    run.raw(
+        "ReadClock without sessions (no session allowed? yes)",
+        &c(0x181, &[]),
+        false,
+    );
+    run.hmac_cmd(
+        "exclusive after ReadClock",
+        &mut s,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x83,
+        false,
+        owner,
+    );
+    let p = run.start("policy", RH_NULL, &[], 1, NULL_SYM);
+    let mut p2 = p;
+    run.hmac_cmd(
+        "audit on a policy session",
+        &mut p2,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x81,
+        false,
+        &[],
+    );
+    // Command audit settings.
+    let set_audit = |alg: u16, set: &[u32], clear: &[u32]| {
+        let mut b = alg.to_be_bytes().to_vec();
+        b.extend_from_slice(&u32::try_from(set.len()).unwrap().to_be_bytes());
+        for cc in set {
+            b.extend_from_slice(&cc.to_be_bytes());
+        }
+        b.extend_from_slice(&u32::try_from(clear.len()).unwrap().to_be_bytes());
+        for cc in clear {
+            b.extend_from_slice(&cc.to_be_bytes());
+        }
+        cs(0x140, &[RH_OWNER], &pw(b""), &b)
+    };
+    run.raw(
+        "audit GetRandom, Shutdown, an unknown code",
+        &set_audit(0x10, &[0x17B, 0x145, 0x1FF, 0x20000001], &[]),
+        true,
+    );
+    run.raw("audited commands after set", &audit_list(0), true);
+    run.raw("audited commands from 0x141", &audit_list(0x141), true);
+    run.raw(
+        "audited GetRandom without sessions",
+        &c(CC_GET_RANDOM, &get_random),
+        false,
+    );
+    run.hmac_cmd(
+        "audited GetRandom with an audit session",
+        &mut s,
+        CC_GET_RANDOM,
+        &[],
+        &get_random,
+        b"",
+        0x81,
+        false,
+        owner,
+    );
+    run.raw(
+        "new hash with a list",
+        &set_audit(SHA256, &[0x17E], &[]),
+        true,
+    );
+    run.raw("new hash", &set_audit(SHA256, &[], &[]), true);
+    run.raw(
+        "same hash with lists",
+        &set_audit(SHA256, &[0x17E], &[0x17B, 0x140]),
+        true,
+    );
+    run.raw("audited commands after clear", &audit_list(0), true);
+    run.raw(
+        "lockout may not",
+        &cs(
+            0x140,
+            &[RH_LOCKOUT],
+            &pw(b""),
+            &[0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0],
+        ),
+        false,
+    );
+    run.raw("Shutdown(STATE)", &c(0x145, &[0, 1]), false);
+    run.raw("Startup(STATE)", &c(0x144, &[0, 1]), false);
+    run.raw("audited commands after resume", &audit_list(0), true);
+    run.log
+}
+
+#[test]
+fn audit_matches_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut sw = Swtpm::start("audit");
+    let theirs = audit_script(&mut sw);
+    let mut ours = Ours::new();
+    let mine = audit_script(&mut ours);
+    if std::env::var_os("SESSIONS_LOG").is_some() {
+        eprintln!("{theirs:#?}");
+    }
+    let mut diffs = Vec::new();
+    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
+        if a != b && !a.starts_with("startup") {
+            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
+        }
+    }
+    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

@@ -204,9 +204,18 @@ impl Tpm2 {
             }
         }
         if s.attributes.contains(TpmaSession::AUDIT) {
-            // Audit sessions are not implemented yet (a policy session may never audit:
-            // TPM_RC_ATTRIBUTES there too, as libtpms).
-            return Err(TpmRc::ATTRIBUTES.session(n));
+            // One audit session per command, never a policy session.
+            if earlier_has(TpmaSession::AUDIT) || h.handle_type() == TpmHt::POLICY_SESSION {
+                return Err(TpmRc::ATTRIBUTES.session(n));
+            }
+            // A continuing audit that claims exclusivity must be the exclusive session.
+            if !s.attributes.contains(TpmaSession::AUDIT_RESET)
+                && sess.audit.is_some()
+                && s.attributes.contains(TpmaSession::AUDIT_EXCLUSIVE)
+                && self.rt.exclusive_audit != Some(h)
+            {
+                return Err(TpmRc::EXCLUSIVE);
+            }
         }
         Ok(())
     }
@@ -553,10 +562,12 @@ impl Tpm2 {
     /// continueSession flushed. Appends each TPMS_AUTH_RESPONSE to `out`.
     pub(crate) fn respond_sessions(
         &mut self,
-        sessions: &[CmdSession],
+        sessions: &mut [CmdSession],
         cc: TpmCc,
         rparams: &mut [u8],
         out: &mut Vec<u8>,
+        plan: &crate::audit::AuditPlan,
+        allows_sessions: bool,
     ) -> Result<(), TpmRc> {
         // UpdateAllNonceTPM.
         for s in sessions.iter().filter(|s| !s.is_pw()) {
@@ -577,7 +588,10 @@ impl Tpm2 {
             }
         }
         let rparams: &[u8] = rparams;
-        for s in sessions {
+        // UpdateAuditSessionStatus and CommandAudit, over the parameters as sent; the audit
+        // session's auditExclusive bit is part of its response HMAC.
+        self.audit_after(plan, sessions, cc, allows_sessions, rparams);
+        for s in sessions.iter() {
             if s.is_pw() {
                 let attrs = s.attributes | TpmaSession::CONTINUE_SESSION;
                 out.extend_from_slice(&[0, 0, attrs.bits(), 0, 0]);

@@ -201,6 +201,7 @@ impl Tpm2 {
         let mut slots: [Session; MAX_SESSIONS] = Default::default();
         let mut decrypted: Option<Vec<u8>> = None;
         let mut count = 0usize;
+        let mut plan = crate::audit::AuditPlan::default();
         if tag == TpmSt::SESSIONS {
             let auth_size = r.read_u32().map_err(TpmRc::from)?;
             let auth_size = usize::try_from(auth_size).unwrap_or(usize::MAX);
@@ -241,6 +242,7 @@ impl Tpm2 {
                 nonces: core::array::from_fn(|i| nonce_store.get(i).map(Vec::as_slice)),
             };
             self.check_sessions(def, &handles, sessions, &view)?;
+            plan = self.audit_plan(sessions, &view);
             // Decrypting the first parameter is the last step of session processing.
             if let Some(d) = crypt.decrypt {
                 let mut plain = r.peek_rest().to_vec();
@@ -254,6 +256,17 @@ impl Tpm2 {
             // CheckAuthNoSession: a handle that needs authorization needs a session.
             if def.handles.iter().any(|h| h.auth != AuthRole::None) {
                 return Err(TpmRc::AUTH_MISSING);
+            }
+            if self.audit_required(cc) {
+                let view = CmdView {
+                    cc,
+                    handles: handles.get(..def.handles.len()).unwrap_or(&[]),
+                    params: r.peek_rest(),
+                    locality,
+                    crypt: CryptIdx::default(),
+                    nonces: [None; MAX_SESSIONS],
+                };
+                plan = self.audit_plan(&[], &view);
             }
         }
 
@@ -275,10 +288,20 @@ impl Tpm2 {
         *scratch = core::mem::take(&mut ctx.out);
         result?;
 
-        let sessions = slots.get(..count).unwrap_or(&[]);
+        let sessions = slots.get_mut(..count).unwrap_or(&mut []);
         let mut auth_area = Vec::new();
         if tag == TpmSt::SESSIONS {
-            self.respond_sessions(sessions, cc, scratch.as_mut_slice(), &mut auth_area)?;
+            self.respond_sessions(
+                sessions,
+                cc,
+                scratch.as_mut_slice(),
+                &mut auth_area,
+                &plan,
+                !def.no_sessions,
+            )?;
+        } else {
+            // Audit runs whatever the tag: a command without sessions ends exclusivity.
+            self.audit_after(&plan, sessions, cc, !def.no_sessions, scratch);
         }
         // Response: header, handle, [parameterSize], parameters, [sessions].
         let mut body_len = scratch.len();

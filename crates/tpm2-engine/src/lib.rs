@@ -20,6 +20,7 @@
 )]
 
 pub mod algorithms;
+mod audit;
 mod auth;
 pub mod clock;
 mod cmd;

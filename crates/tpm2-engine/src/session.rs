@@ -124,6 +124,8 @@ pub(crate) struct Session {
     pub lockout_bound: bool,
     /// The policy state (policy and trial sessions).
     pub policy: Option<PolicyState>,
+    /// isAudit and the session's audit digest (HMAC sessions used with the audit attribute).
+    pub audit: Option<Vec<u8>>,
 }
 
 impl Clone for Session {
@@ -139,6 +141,7 @@ impl Clone for Session {
             da_bound: self.da_bound,
             lockout_bound: self.lockout_bound,
             policy: self.policy.clone(),
+            audit: self.audit.clone(),
         }
     }
 }
@@ -172,7 +175,12 @@ impl Session {
                 put_bytes(w, b.as_bytes());
             }
         }
-        w.u8(u8::from(s.da_bound) | u8::from(s.lockout_bound) << 1);
+        w.u8(u8::from(s.da_bound)
+            | u8::from(s.lockout_bound) << 1
+            | u8::from(s.audit.is_some()) << 2);
+        if let Some(a) = &s.audit {
+            put_bytes(w, a);
+        }
         match &s.policy {
             None => w.u8(0),
             Some(p) => {
@@ -214,9 +222,18 @@ impl Session {
             None
         };
         let f = r.read_u8().map_err(|_| BAD)?;
-        if f > 3 {
+        if f > 7 {
             return Err(BAD);
         }
+        let audit = if f & 4 != 0 {
+            let d = get_bytes(r, 64)?;
+            if d.len() != auth_hash.digest_size() {
+                return Err(BAD);
+            }
+            Some(d)
+        } else {
+            None
+        };
         let policy = if get_flag(r)? {
             let digest = get_bytes(r, 64)?;
             if digest.len() != auth_hash.digest_size() {
@@ -248,6 +265,7 @@ impl Session {
             da_bound: f & 1 != 0,
             lockout_bound: f & 2 != 0,
             policy,
+            audit,
         })
     }
 }
@@ -460,6 +478,7 @@ impl Sessions {
             bound,
             da_bound,
             lockout_bound: da_bound && n.bind_is_lockout,
+            audit: None,
             policy: n
                 .kind
                 .is_policy()

@@ -220,6 +220,31 @@ pub struct Persistent {
     /// encoding of the public and sensitive areas), newest first. A cache: an image without
     /// it derives again.
     pub primary_cache: Vec<([u8; 32], Zeroizing<Vec<u8>>)>,
+    /// Command audit (libtpms gp.auditCommands, auditHashAlg, auditCounter).
+    pub audit: AuditState,
+}
+
+/// The command-audit settings of the permanent state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditState {
+    /// Audited command codes, ascending.
+    pub commands: Vec<u32>,
+    /// The audit digest's hash (TPM_ALG_ID).
+    pub hash_alg: u16,
+    /// auditCounter: incremented when a new audit digest starts.
+    pub counter: u64,
+}
+
+impl Default for AuditState {
+    /// As manufactured (libtpms `CommandAuditPreInstall_Init`): TPM2_SetCommandCodeAuditStatus
+    /// audited, SHA-512 (CONTEXT_INTEGRITY_HASH_ALG), counter 0.
+    fn default() -> Self {
+        AuditState {
+            commands: vec![0x0000_0140],
+            hash_alg: 0x000D,
+            counter: 0,
+        }
+    }
 }
 
 /// STATE_CLEAR_DATA.
@@ -270,6 +295,10 @@ pub struct StateReset {
     pub pcr_counter: u32,
     /// restartCount (TPMS_CLOCK_INFO.restartCount).
     pub restart_count: u32,
+    /// gr.commandAuditDigest: empty before the first audited command since a TPM Reset;
+    /// one zero byte after TPM2_SetCommandCodeAuditStatus changed the hash (libtpms's size-1
+    /// marker: the next audited command is not recorded).
+    pub command_audit_digest: Vec<u8>,
 }
 
 impl Default for StateReset {
@@ -281,6 +310,7 @@ impl Default for StateReset {
             object_context_id: 0,
             pcr_counter: 0,
             restart_count: 0,
+            command_audit_digest: Vec::new(),
         }
     }
 }
@@ -316,6 +346,7 @@ impl Default for Persistent {
             saved: None,
             evict: Vec::new(),
             primary_cache: Vec::new(),
+            audit: AuditState::default(),
         }
     }
 }
@@ -335,6 +366,8 @@ mod tag {
     pub const EVICT: u16 = CRITICAL | 0x0005;
     /// Cached RSA primaries; not critical (a reader that skips it derives again).
     pub const PRIMARY_CACHE: u16 = 0x0006;
+    /// Command-audit settings when they differ from manufacture's.
+    pub const AUDIT: u16 = CRITICAL | 0x0007;
     pub const VOL_CLEAR: u16 = CRITICAL | 0x0010;
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
@@ -502,6 +535,7 @@ impl Persistent {
             saved: None,
             evict: Vec::new(),
             primary_cache: Vec::new(),
+            audit: AuditState::default(),
         })
     }
 }
@@ -561,6 +595,12 @@ impl StateReset {
         w.u64(self.object_context_id);
         w.u32(self.pcr_counter);
         w.u32(self.restart_count);
+        // Optional trailing field: an image without a running audit digest stays readable
+        // by builds that predate command audit.
+        if !self.command_audit_digest.is_empty() {
+            w.u8(u8::try_from(self.command_audit_digest.len()).unwrap_or(0));
+            w.put(&self.command_audit_digest);
+        }
     }
 
     fn unmarshal(r: &mut Reader<'_>) -> Result<StateReset, EngineError> {
@@ -571,6 +611,15 @@ impl StateReset {
             object_context_id: r.read_u64().map_err(bad)?,
             pcr_counter: r.read_u32().map_err(bad)?,
             restart_count: r.read_u32().map_err(bad)?,
+            command_audit_digest: if r.is_empty() {
+                Vec::new()
+            } else {
+                let n = usize::from(r.read_u8().map_err(bad)?);
+                if n > 64 {
+                    return Err(EngineError::BadState("audit digest too long"));
+                }
+                r.take(n).map_err(bad)?.to_vec()
+            },
         })
     }
 }
@@ -582,6 +631,16 @@ pub fn export_permanent(p: &Persistent) -> Zeroizing<Vec<u8>> {
     if let Some((c, r)) = &p.saved {
         img.section(tag::SAVED_CLEAR, |w| c.marshal(w));
         img.section(tag::SAVED_RESET, |w| r.marshal(w));
+    }
+    if p.audit != AuditState::default() {
+        img.section(tag::AUDIT, |w| {
+            w.u16(p.audit.hash_alg);
+            w.u64(p.audit.counter);
+            w.u16(u16::try_from(p.audit.commands.len()).unwrap_or(0));
+            for cc in &p.audit.commands {
+                w.u32(*cc);
+            }
+        });
     }
     if !p.primary_cache.is_empty() {
         img.section(tag::PRIMARY_CACHE, |w| {
@@ -622,6 +681,7 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
             tag::SAVED_RESET,
             tag::EVICT,
             tag::PRIMARY_CACHE,
+            tag::AUDIT,
         ],
     )?;
     let mut r = img.required(tag::PERSISTENT)?;
@@ -643,6 +703,25 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
                 .push((h, Zeroizing::new(e.take(len).map_err(bad)?.to_vec())));
         }
         finish(e)?;
+    }
+    if let Some(mut a) = img.section(tag::AUDIT) {
+        let hash_alg = a.read_u16().map_err(bad)?;
+        let counter = a.read_u64().map_err(bad)?;
+        let n = a.read_u16().map_err(bad)?;
+        let mut commands = Vec::new();
+        for _ in 0..n {
+            let cc = a.read_u32().map_err(bad)?;
+            if commands.last().is_some_and(|l| *l >= cc) {
+                return Err(EngineError::BadState("audited commands out of order"));
+            }
+            commands.push(cc);
+        }
+        finish(a)?;
+        p.audit = AuditState {
+            commands,
+            hash_alg,
+            counter,
+        };
     }
     if let Some(mut c) = img.section(tag::PRIMARY_CACHE) {
         // A damaged cache is dropped, not an error: it only saves time.

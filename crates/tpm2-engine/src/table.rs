@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 59] = [
+pub(crate) static COMMANDS: [CommandDef; 60] = [
     row!(
         EVICT_CONTROL,
         [h!(TpmiRhProvision, User), h!(TpmiDhObject, None)],
@@ -204,6 +204,12 @@ pub(crate) static COMMANDS: [CommandDef; 59] = [
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_complete,
         flushed
+    ),
+    row!(
+        SET_COMMAND_CODE_AUDIT_STATUS,
+        [h!(TpmiRhProvision, User)],
+        cmd::audit::set_command_code_audit_status,
+        nv
     ),
     row!(
         INCREMENTAL_SELF_TEST,
@@ -403,6 +409,7 @@ mod tests {
             (0x013c, 1, 0, 0, 1, 0),
             (0x013d, 1, 0, 0, 1, 0),
             (0x013e, 0, 0, 1, 1, 0),
+            (0x0140, 1, 0, 0, 1, 0),
             (0x0142, 1, 0, 0, 0, 0),
             (0x0143, 1, 0, 0, 0, 0),
             (0x0144, 1, 0, 0, 0, 0),

@@ -190,6 +190,9 @@ pub(crate) struct Runtime {
     /// A random value chosen at _TPM_Init (libtpms `g_timeEpoch`): Time restarts at every
     /// power cycle, so a policy ticket with a timeout is only good within one.
     pub time_epoch: u64,
+    /// g_exclusiveAuditSession: the audit session no other command has run without since
+    /// its digest began.
+    pub exclusive_audit: Option<TpmHandle>,
     pub ph_enable: bool,
     pub startup_locality3: bool,
     pub drtm_pre_startup: bool,

@@ -54,7 +54,7 @@ pub(crate) fn get_capability(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
         TpmCap::HANDLES => handles(tpm, property, count)?,
         TpmCap::COMMANDS => commands(property, count),
         TpmCap::PP_COMMANDS => (false, TpmuCapabilities::PpCommands(TpmlCc::new())),
-        TpmCap::AUDIT_COMMANDS => (false, TpmuCapabilities::AuditCommands(TpmlCc::new())),
+        TpmCap::AUDIT_COMMANDS => audit_commands(tpm, property, count),
         TpmCap::PCRS => {
             if property != 0 {
                 return Err(TpmRc::VALUE.parameter(2));
@@ -137,6 +137,19 @@ fn commands(start: u32, count: u32) -> (bool, TpmuCapabilities) {
     (
         more,
         TpmuCapabilities::Command(TpmlCca::from_vec(v).unwrap_or_default()),
+    )
+}
+
+/// libtpms `CommandAuditCapGetCCList`: the audited commands from `start`, ascending.
+fn audit_commands(tpm: &Tpm2, start: u32, count: u32) -> (bool, TpmuCapabilities) {
+    let items = COMMANDS
+        .iter()
+        .filter(|d| d.cc.0 >= start && tpm.audit_required(d.cc))
+        .map(|d| d.cc);
+    let (more, v) = take(items, count);
+    (
+        more,
+        TpmuCapabilities::AuditCommands(TpmlCc::from_vec(v).unwrap_or_default()),
     )
 }
 

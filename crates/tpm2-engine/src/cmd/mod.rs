@@ -2,6 +2,7 @@
 //! all its parameters (`ctx.param()`, then `ctx.end()`), then acts, so that a malformed
 //! parameter is reported before any semantic check, as libtpms's dispatcher does.
 
+pub(crate) mod audit;
 pub(crate) mod capability;
 pub(crate) mod clock;
 pub(crate) mod hash;

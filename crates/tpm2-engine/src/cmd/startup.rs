@@ -123,6 +123,8 @@ pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
             tpm.reset.restart_count = tpm.reset.restart_count.wrapping_add(1);
         }
         StartupKind::Reset => {
+            // CommandAuditStartup: a TPM Reset starts a new audit digest.
+            tpm.reset.command_audit_digest.clear();
             tpm.reset.object_context_id = 0;
             tpm.reset.clear_count = 0;
             tpm.perm.reset_count = tpm.perm.reset_count.wrapping_add(1);
