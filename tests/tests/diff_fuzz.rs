@@ -254,8 +254,192 @@ fn slot(r: &mut Rng) -> u32 {
     }
 }
 
+/// A session handle: mostly the first slots of the HMAC and policy ranges.
+fn sess(r: &mut Rng) -> u32 {
+    if r.chance(90) {
+        r.pick(&[
+            0x0200_0000u32,
+            0x0300_0000,
+            0x0300_0001,
+            0x0200_0001,
+            0x0300_0002,
+        ])
+    } else {
+        r.pick(&[
+            0x0200_0003u32,
+            0x02FF_FFFF,
+            0x0300_0040,
+            0x8000_0000,
+            0x4000_0001,
+        ])
+    }
+}
+
+/// A session area of one session without key: no nonce checks bite (the nonces differ
+/// between the TPMs, so nothing here may depend on an HMAC); the hmac field carries a
+/// password for PolicyPassword.
+fn sess_area(h: u32, attrs: u8, hmac: &[u8]) -> Vec<u8> {
+    let mut a = h.to_be_bytes().to_vec();
+    a.extend(b2(&[]));
+    a.push(attrs);
+    a.extend(b2(hmac));
+    let mut v = u32::try_from(a.len()).unwrap().to_be_bytes().to_vec();
+    v.extend(a);
+    v
+}
+
+/// Session and policy commands: StartAuthSession of every kind (unbound, unsalted),
+/// assertions on random session handles, PolicyGetDigest (deterministic), PolicyRestart,
+/// FlushContext and ContextSave of sessions, and commands authorized by a policy session.
+fn session_step(r: &mut Rng) -> (Vec<u8>, Cmp, &'static str) {
+    match r.below(12) {
+        0 | 1 => {
+            let mut b = 0x4000_0007u32.to_be_bytes().to_vec();
+            b.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+            let nlen = r.pick(&[16usize, 20, 32, 32, 15, 65]);
+            b.extend(b2(&r.bytes(nlen)));
+            b.extend(b2(&[]));
+            b.push(r.pick(&[0u8, 1, 1, 3, 2]));
+            let sym: &[u8] = r.pick(&[
+                &[0x00, 0x10][..],
+                &[0x00, 0x06, 0x00, 0x80, 0x00, 0x43],
+                &[0x00, 0x0A, 0x00, 0x0B],
+                &[0x00, 0x06, 0x00, 0x80, 0x00, 0x42],
+            ]);
+            b.extend_from_slice(sym);
+            b.extend_from_slice(&r.pick(&[0x000Bu16, 0x0004, 0x000C, 0x0010]).to_be_bytes());
+            (header(0x8001, 0x176, &b), Cmp::Len, "StartAuthSession")
+        }
+        2 => {
+            let h = sess(r);
+            (
+                header(0x8001, 0x189, &h.to_be_bytes()),
+                Cmp::Full,
+                "PolicyGetDigest",
+            )
+        }
+        3 => {
+            let h = sess(r);
+            (
+                header(0x8001, 0x180, &h.to_be_bytes()),
+                Cmp::Full,
+                "PolicyRestart",
+            )
+        }
+        4 => {
+            let h = sess(r);
+            (
+                header(0x8001, 0x165, &h.to_be_bytes()),
+                Cmp::Full,
+                "FlushContext",
+            )
+        }
+        5 => {
+            let h = sess(r);
+            (
+                header(0x8001, 0x162, &h.to_be_bytes()),
+                Cmp::Rc,
+                "ContextSave",
+            )
+        }
+        6 | 7 => {
+            // Assertions without authorization: command code, locality, auth value,
+            // password, physical presence, cpHash, nameHash, template, counter/timer.
+            let h = sess(r);
+            let mut b = h.to_be_bytes().to_vec();
+            let cc = match r.below(9) {
+                0 => {
+                    b.extend_from_slice(&r.pick(&[0x15Eu32, 0x153, 0x129, 0x1FF]).to_be_bytes());
+                    0x16C
+                }
+                1 => {
+                    b.push(r.pick(&[1u8, 2, 4, 8, 16, 0, 0x20, 0x80]));
+                    0x16F
+                }
+                2 => 0x16B,
+                3 => 0x18C,
+                4 => 0x187,
+                5 => {
+                    let n = r.pick(&[32usize, 20, 48]);
+                    b.extend(b2(&r.bytes(n)));
+                    0x16E
+                }
+                6 => {
+                    let n = r.pick(&[32usize, 20]);
+                    b.extend(b2(&r.bytes(n)));
+                    0x170
+                }
+                7 => {
+                    let n = r.pick(&[32usize, 20, 0]);
+                    b.extend(b2(&r.bytes(n)));
+                    0x190
+                }
+                _ => {
+                    let n = r.pick(&[1usize, 4, 8, 9]);
+                    b.extend(b2(&r.bytes(n)));
+                    b.extend_from_slice(&(r.below(30) as u16).to_be_bytes());
+                    b.extend_from_slice(&(r.below(13) as u16).to_be_bytes());
+                    0x16D
+                }
+            };
+            (header(0x8001, cc, &b), Cmp::Full, "policy assertion")
+        }
+        8 => {
+            // PolicyPCR with the current values (empty digest) of a random selection.
+            let h = sess(r);
+            let mut b = h.to_be_bytes().to_vec();
+            b.extend(b2(&[]));
+            b.extend(pcr_selection(r));
+            (header(0x8001, 0x17F, &b), Cmp::Full, "PolicyPCR")
+        }
+        9 => {
+            // PolicySecret with the owner's (empty) password.
+            let h = sess(r);
+            let mut p = b2(&[]);
+            p.extend(b2(&[]));
+            p.extend(b2(&r.some_bytes(8)));
+            p.extend_from_slice(&r.pick(&[0i32, 0, 10, -10]).to_be_bytes());
+            (
+                with_auth(0x151, &[0x4000_0001, h], b"", &p),
+                Cmp::Len,
+                "PolicySecret",
+            )
+        }
+        _ => {
+            // A command authorized by a policy session (the password in the hmac field for
+            // PolicyPassword): PCR_Extend of 16, or Unseal / ReadPublic of slot objects.
+            let h = sess(r);
+            let attrs = r.pick(&[1u8, 0, 1, 0x81, 0x21]);
+            let pw = if r.chance(50) {
+                Vec::new()
+            } else {
+                r.some_bytes(8)
+            };
+            let mut b = Vec::new();
+            let cc = if r.chance(60) {
+                b.extend_from_slice(&16u32.to_be_bytes());
+                b.extend(sess_area(h, attrs, &pw));
+                b.extend_from_slice(&1u32.to_be_bytes());
+                b.extend_from_slice(&0x000Bu16.to_be_bytes());
+                b.extend_from_slice(&[7; 32]);
+                0x182
+            } else {
+                b.extend_from_slice(&slot(r).to_be_bytes());
+                b.extend(sess_area(h, attrs, &pw));
+                0x15E
+            };
+            // The response carries the session's fresh nonceTPM: lengths only.
+            (
+                header(0x8002, cc, &b),
+                Cmp::Len,
+                "policy-authorized command",
+            )
+        }
+    }
+}
+
 fn step(r: &mut Rng, owner_auth: &mut Vec<u8>) -> Step {
-    let n = r.below(130);
+    let n = r.below(150);
     let (bytes, cmp, what) = match n {
         0..=7 => {
             let size = if r.chance(85) {
@@ -503,6 +687,7 @@ fn step(r: &mut Rng, owner_auth: &mut Vec<u8>) -> Step {
             Cmp::Rc,
             "ContextSave",
         ),
+        130..=149 => session_step(r),
         128..=129 => {
             let (o, p) = (slot(r), slot(r));
             let auth = r.some_bytes(40);

@@ -1197,6 +1197,48 @@ fn create_loaded(p: &mut Pair) {
     p.flush(srk);
 }
 
+/// Regressions found by diff_fuzz: the first use of a DA-protected authValue after Startup
+/// answers TPM_RC_RETRY and records SU_DA_USED (libtpms USE_DA_USED); an unknown session
+/// type in StartAuthSession is TPM_RC_VALUE for parameter 3 before the others are read.
+fn da_used_and_session_type(p: &mut Pair) {
+    let r = p.same(
+        "CreatePrimary SRK (DA)",
+        &create_primary(RH_OWNER, b"", b"", &ecc(SRK_ATTRS, &AES128_CFB, &NULL_ALG)),
+    );
+    let srk = handle_of(&r);
+    // Sealed data without noDA.
+    let sealed = keyedhash(FIXED_TPM | FIXED_PARENT | USER_WITH_AUTH, &NULL_ALG);
+    let (_, b) = p.same_rc(
+        "Create DA-protected sealed data",
+        &create(srk, b"pin", b"x", &sealed),
+    );
+    let (private, public) = created(&b);
+    let r = p.same(
+        "Load DA-protected sealed data",
+        &load(srk, &private, &public),
+    );
+    let h = handle_of(&r);
+    for step in ["first", "second", "third"] {
+        p.same(
+            &format!("Unseal DA-protected, {step} try"),
+            &cs(CC_UNSEAL, &[h], &pw(b"pin"), &[]),
+        );
+    }
+    p.same(
+        "Unseal DA-protected, wrong pin",
+        &cs(CC_UNSEAL, &[h], &pw(b"nip"), &[]),
+    );
+    p.flush(h);
+    p.flush(srk);
+    let mut sas = 0x4000_0007u32.to_be_bytes().to_vec();
+    sas.extend_from_slice(&0x4000_0007u32.to_be_bytes());
+    sas.extend(b2(&[1; 32]));
+    sas.extend(b2(&[]));
+    sas.push(2);
+    sas.extend_from_slice(&[0x00, 0x06, 0x00, 0x80, 0x00, 0x42, 0x00, 0x10]);
+    p.same("StartAuthSession type 2", &c(0x176, &sas));
+}
+
 #[test]
 fn objects_match_libtpms() {
     if !swtpm_present() {
@@ -1208,6 +1250,7 @@ fn objects_match_libtpms() {
     persistent(&mut p);
     contexts_and_external(&mut p);
     create_loaded(&mut p);
+    da_used_and_session_type(&mut p);
     p.report("objects");
 }
 

@@ -220,14 +220,25 @@ impl Tpm2 {
         Ok(())
     }
 
-    /// CheckLockedOut.
-    fn check_locked_out(&self, lockout: bool) -> Result<(), TpmRc> {
+    /// CheckLockedOut, with libtpms's USE_DA_USED: the first use of a DA-protected
+    /// authValue after Startup records SU_DA_USED as the orderly state (so an unorderly
+    /// power loss afterwards counts as a failed try) and answers TPM_RC_RETRY; the caller
+    /// sends the command again.
+    pub(crate) fn check_locked_out(&mut self, lockout: bool) -> Result<(), TpmRc> {
         if lockout {
             if !self.perm.da.lockout_auth_enabled {
                 return Err(TpmRc::LOCKOUT);
             }
-        } else if self.perm.da.failed_tries >= self.perm.da.max_tries {
-            return Err(TpmRc::LOCKOUT);
+        } else {
+            if self.perm.da.failed_tries >= self.perm.da.max_tries {
+                return Err(TpmRc::LOCKOUT);
+            }
+            if !self.rt.da_used {
+                self.rt.da_used = true;
+                self.perm.orderly_state = crate::state::SU_DA_USED;
+                self.mark_permanent_dirty();
+                return Err(TpmRc::RETRY);
+            }
         }
         Ok(())
     }

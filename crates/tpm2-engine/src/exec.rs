@@ -382,14 +382,8 @@ impl Tpm2 {
         presented: &AuthValue,
     ) -> Result<(), TpmRc> {
         let da_exempt = self.is_da_exempt(h);
-        if !da_exempt && h == TpmHandle::LOCKOUT && !self.perm.da.lockout_auth_enabled {
-            return Err(TpmRc::LOCKOUT);
-        }
-        if !da_exempt
-            && h != TpmHandle::LOCKOUT
-            && self.perm.da.failed_tries >= self.perm.da.max_tries
-        {
-            return Err(TpmRc::LOCKOUT);
+        if !da_exempt {
+            self.check_locked_out(h == TpmHandle::LOCKOUT)?;
         }
         // CheckAuthSession: no password where a policy is required or the authValue is
         // not available.

@@ -193,6 +193,8 @@ pub(crate) struct Runtime {
     /// g_exclusiveAuditSession: the audit session no other command has run without since
     /// its digest began.
     pub exclusive_audit: Option<TpmHandle>,
+    /// g_daUsed: a DA-protected authValue was used since Startup and SU_DA_USED recorded.
+    pub da_used: bool,
     pub ph_enable: bool,
     pub startup_locality3: bool,
     pub drtm_pre_startup: bool,

@@ -239,9 +239,15 @@ pub(crate) fn da_parameters(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
 impl Tpm2 {
     /// g_clearOrderly: a change of state-clear data makes the next shutdown non-orderly unless
     /// a Shutdown(STATE) saves it (libtpms sets orderlyState to SU_NONE when it was orderly).
+    /// g_clearOrderly at the end of a command: an orderly state becomes SU_DA_USED or SU_NONE
+    /// (libtpms `ExecuteCommand` with USE_DA_USED).
     pub(crate) fn clear_orderly(&mut self) {
-        if self.perm.orderly_state != crate::state::SU_NONE {
-            self.perm.orderly_state = crate::state::SU_NONE;
+        if self.perm.orderly_state < crate::state::SU_DA_USED {
+            self.perm.orderly_state = if self.rt.da_used {
+                crate::state::SU_DA_USED
+            } else {
+                crate::state::SU_NONE
+            };
             self.mark_permanent_dirty();
         }
     }

@@ -41,6 +41,11 @@ pub(crate) fn start_auth_session(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<()
     let nonce_caller: Tpm2bNonce = ctx.param()?;
     let encrypted_salt: Tpm2bEncryptedSecret = ctx.param()?;
     let session_type: TpmSe = ctx.param()?;
+    // libtpms `TPM_SE_Unmarshal` accepts only HMAC, POLICY and TRIAL: an unknown type fails
+    // before the later parameters are read.
+    if !matches!(session_type, TpmSe::HMAC | TpmSe::POLICY | TpmSe::TRIAL) {
+        return Err(TpmRc::VALUE.parameter(3));
+    }
     let symmetric: TpmtSymDef<true> = ctx.param()?;
     let auth_hash: TpmiAlgHash = ctx.param()?;
     ctx.end()?;

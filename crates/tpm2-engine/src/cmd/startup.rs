@@ -78,12 +78,17 @@ pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     if tpm.perm.da.lockout_recovery == 0 {
         tpm.perm.da.lockout_auth_enabled = true;
     }
+    // g_daUsed: SET when the last power cycle had used a DA-protected authValue; DAStartup
+    // then counts that as a failed try and clears it.
+    tpm.rt.da_used = da_used;
     if tpm.perm.da.recovery_time != 0
         && tpm.perm.da.failed_tries < tpm.perm.da.max_tries
         && !is_orderly(prev)
-        && da_used
     {
-        tpm.perm.da.failed_tries = tpm.perm.da.failed_tries.saturating_add(1);
+        if da_used {
+            tpm.perm.da.failed_tries = tpm.perm.da.failed_tries.saturating_add(1);
+        }
+        tpm.rt.da_used = false;
     }
     // HierarchyStartup.
     tpm.rt.ph_enable = true;
