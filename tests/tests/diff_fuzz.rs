@@ -858,6 +858,85 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The regression streams: every difference the runner found, shrunk, one file each.
+const REGRESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/regressions/diff-fuzz");
+
+/// A stream as a regression file: `# comment` lines, then one step per line,
+/// `power-cycle` or `<cmp> <what> <hex command>` with `<cmp>` `rc`, `full`, `len` or
+/// `prefix:<n>`.
+fn to_file(steps: &[Step], comment: &str) -> String {
+    let mut out = String::new();
+    for line in comment.lines() {
+        out.push_str(&format!("# {line}\n"));
+    }
+    for s in steps {
+        match s {
+            Step::PowerCycle => out.push_str("power-cycle\n"),
+            Step::Cmd { bytes, cmp, what } => {
+                let c = match cmp {
+                    Cmp::Rc => "rc".to_string(),
+                    Cmp::Full => "full".to_string(),
+                    Cmp::Len => "len".to_string(),
+                    Cmp::Prefix(n) => format!("prefix:{n}"),
+                };
+                out.push_str(&format!(
+                    "{c} {} {}\n",
+                    what.replace(' ', "_"),
+                    hex::encode(bytes)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The inverse of [`to_file`].
+fn from_file(text: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line == "power-cycle" {
+            steps.push(Step::PowerCycle);
+            continue;
+        }
+        let mut f = line.split_whitespace();
+        let (c, what, hx) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+        let cmp = match c {
+            "rc" => Cmp::Rc,
+            "full" => Cmp::Full,
+            "len" => Cmp::Len,
+            other => Cmp::Prefix(other.trim_start_matches("prefix:").parse().unwrap()),
+        };
+        steps.push(Step::Cmd {
+            bytes: hex::decode(hx).unwrap(),
+            cmp,
+            what: what.replace('_', " "),
+        });
+    }
+    steps
+}
+
+/// Every committed regression stream plays without a difference.
+#[test]
+fn regression_streams_answer_as_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut n = 0;
+    for entry in std::fs::read_dir(REGRESSIONS).unwrap() {
+        let path = entry.unwrap().path();
+        let steps = from_file(&std::fs::read_to_string(&path).unwrap());
+        assert!(!steps.is_empty(), "{}", path.display());
+        if let Some((i, diff)) = play(&steps) {
+            panic!("{}: step {i}: {diff}", path.display());
+        }
+        n += 1;
+    }
+    assert!(n > 0, "no regression streams in {REGRESSIONS}");
+}
+
 #[test]
 fn random_streams_answer_as_libtpms() {
     if !swtpm_present() {
@@ -866,14 +945,30 @@ fn random_streams_answer_as_libtpms() {
     let streams = env("FERROTPM_DIFF_STREAMS", 60);
     let len = env("FERROTPM_DIFF_LEN", 25) as usize;
     let seed0 = env("FERROTPM_DIFF_SEED", 1);
+    // FERROTPM_DIFF_MINUTES: run for that long instead of a number of streams (cargo xtask
+    // diff-fuzz); FERROTPM_DIFF_WRITE=1: write a difference as a regression file.
+    let minutes = env("FERROTPM_DIFF_MINUTES", 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(minutes * 60);
+    let write = std::env::var_os("FERROTPM_DIFF_WRITE").is_some();
     let mut commands = 0usize;
-    for k in 0..streams {
+    let mut k = 0u64;
+    loop {
+        if minutes == 0 && k >= streams || minutes > 0 && std::time::Instant::now() >= deadline {
+            break;
+        }
         let seed = seed0.wrapping_add(k);
+        k += 1;
         let steps = stream(seed, len);
         commands += steps.len();
         if let Some((i, _)) = play(&steps) {
             let small = shrink(steps[..=i].to_vec());
             let (_, diff) = play(&small).expect("the shrunk stream still differs");
+            if write {
+                let file = format!("{REGRESSIONS}/seed-{seed}-len-{len}.txt");
+                let text = to_file(&small, &format!("seed {seed}, length {len}\n{diff}"));
+                std::fs::write(&file, text).unwrap();
+                eprintln!("wrote {file}");
+            }
             let listing: Vec<String> = small
                 .iter()
                 .map(|s| match s {
@@ -889,5 +984,5 @@ fn random_streams_answer_as_libtpms() {
             );
         }
     }
-    println!("diff-fuzz: {streams} streams, {commands} commands, no difference");
+    println!("diff-fuzz: {k} streams, {commands} commands, no difference");
 }

@@ -8,6 +8,10 @@
 //!   see [`corpus`].
 //! - `bench-compare [--iterations N] [--quick] [--transport unix|tcp]`: our `swtpm` against
 //!   the Debian one, round trips per command, start-up, memory, state sizes; see [`mod@bench`].
+//! - `diff-fuzz [--minutes N] [--len L] [--seed S]`: the differential runner (the generator
+//!   and player of `tests/tests/diff_fuzz.rs`, built with optimizations) for a time; a
+//!   difference is shrunk and written to `tests/regressions/diff-fuzz/`, which the test suite
+//!   replays.
 
 mod bench;
 mod corpus;
@@ -38,10 +42,55 @@ fn main() -> Result<()> {
             print!("{}", bench::run(std::path::Path::new("."), &o)?);
             Ok(())
         }
-        Some(other) => bail!("unknown job {other:?}; jobs: record, fuzz-corpus, bench-compare"),
+        Some("diff-fuzz") => {
+            let (mut minutes, mut len, mut seed) = ("10".to_string(), "40".to_string(), None);
+            while let Some(a) = args.next() {
+                let v = args.next().with_context(|| format!("{a} needs a value"))?;
+                match a.as_str() {
+                    "--minutes" => minutes = v,
+                    "--len" => len = v,
+                    "--seed" => seed = Some(v),
+                    other => bail!("diff-fuzz: unknown argument {other:?}"),
+                }
+            }
+            // A different stretch of seeds each run unless one is given.
+            let seed = seed.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_secs())
+                    .to_string()
+            });
+            println!("diff-fuzz: {minutes} minutes, streams of {len}, seeds from {seed}");
+            let status = std::process::Command::new("cargo")
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "ferrotpm-tests",
+                    "--test",
+                    "diff_fuzz",
+                    "random_streams",
+                    "--",
+                    "--nocapture",
+                ])
+                .env("FERROTPM_DIFF_MINUTES", &minutes)
+                .env("FERROTPM_DIFF_LEN", &len)
+                .env("FERROTPM_DIFF_SEED", &seed)
+                .env("FERROTPM_DIFF_WRITE", "1")
+                .status()
+                .context("run cargo test")?;
+            if !status.success() {
+                bail!("diff-fuzz found a difference (see tests/regressions/diff-fuzz/)");
+            }
+            Ok(())
+        }
+        Some(other) => {
+            bail!("unknown job {other:?}; jobs: record, fuzz-corpus, bench-compare, diff-fuzz")
+        }
         None => bail!(
             "usage: cargo xtask <job>; jobs: record [--out FILE], fuzz-corpus, bench-compare \
-             [--iterations N] [--quick] [--transport unix|tcp]"
+             [--iterations N] [--quick] [--transport unix|tcp], diff-fuzz [--minutes N] \
+             [--len L] [--seed S]"
         ),
     }
 }

@@ -826,8 +826,8 @@ mod tests {
         assert_eq!(from_bytes::<TpmtPublic>(&c, &P), Err(WireError::Value));
         // Unique longer than MAX_RSA_KEY_BYTES -> Size.
         let mut c = b[..b.len() - 2].to_vec();
-        c.extend_from_slice(&[0x02, 0x01]);
-        c.extend_from_slice(&[0; 513]);
+        c.extend_from_slice(&[0x01, 0x81]);
+        c.extend_from_slice(&[0; 385]);
         assert_eq!(from_bytes::<TpmtPublic>(&c, &P), Err(WireError::Size));
         // Truncated.
         assert_eq!(
@@ -865,17 +865,17 @@ mod tests {
         c[1] -= 1;
         assert_eq!(from_bytes::<Tpm2bPublic>(&c, &P), Err(WireError::Size));
         // TPM2B_TEMPLATE over sizeof(TPMT_PUBLIC) -> Size.
-        let mut big = vec![0x02, 0x65];
-        big.extend_from_slice(&[0; 613]);
+        let mut big = vec![0x01, 0xE5];
+        big.extend_from_slice(&[0; 485]);
         assert_eq!(from_bytes::<Tpm2bTemplate>(&big, &P), Err(WireError::Size));
-        assert_eq!(TPMT_PUBLIC_SIZE, 612);
+        assert_eq!(TPMT_PUBLIC_SIZE, 484);
         // TPM2B_PRIVATE over sizeof(_PRIVATE) -> Size.
-        assert_eq!(PRIVATE_SIZE, 1550);
-        let mut big = vec![0x06, 0x0F];
-        big.extend_from_slice(&[0; 1551]);
+        assert_eq!(PRIVATE_SIZE, 1230);
+        let mut big = vec![0x04, 0xCF];
+        big.extend_from_slice(&[0; 1231]);
         assert_eq!(from_bytes::<Tpm2bPrivate>(&big, &P), Err(WireError::Size));
-        let mut ok = vec![0x06, 0x0E];
-        ok.extend_from_slice(&[0; 1550]);
+        let mut ok = vec![0x04, 0xCE];
+        ok.extend_from_slice(&[0; 1230]);
         assert!(from_bytes::<Tpm2bPrivate>(&ok, &P).is_ok());
         // TPM2B_ID_OBJECT over 132 -> Size.
         let mut big = vec![0, 133];

@@ -159,6 +159,10 @@ pub(crate) fn shutdown(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
         return Err(TpmRc::TYPE.parameter(1));
     }
     tpm.perm.orderly_state = su.0;
+    // USE_DA_USED: after an orderly Shutdown, the next DA-protected authorization must make
+    // the state non-orderly again first (TPM_RC_RETRY), so that a DA failure cannot hide
+    // behind an orderly state.
+    tpm.rt.da_used = false;
     if su == TpmSu::STATE {
         tpm.clear.pcr_save = tpm.pcrs.state_save(&tpm.perm.pcr_allocated);
         tpm.perm.saved = Some((tpm.clear.clone(), tpm.reset.clone()));

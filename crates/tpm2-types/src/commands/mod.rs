@@ -153,6 +153,7 @@ macro_rules! command_table {
     ($($name:ident),* $(,)?) => {
         /// A command's handles and parameters, typed by its command code (TPM 2.0 Part 3).
         #[derive(Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum Request {
             $(
                 #[doc = concat!("`", stringify!($name), "`.")]
@@ -164,6 +165,7 @@ macro_rules! command_table {
 
         /// A successful response's handles and parameters, typed by its command code.
         #[derive(Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum Response {
             $(
                 #[doc = concat!("`", stringify!($name), "`.")]
