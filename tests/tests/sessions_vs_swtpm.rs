@@ -24,17 +24,25 @@ use tpm_crypto::hmac::hmac;
 
 trait Side {
     fn tx(&mut self, cmd: &[u8]) -> Vec<u8>;
+    /// _TPM_Init with the state as the TPM left it.
+    fn init(&mut self);
 }
 
 impl Side for Swtpm {
     fn tx(&mut self, cmd: &[u8]) -> Vec<u8> {
         self.send(cmd).expect("swtpm answered")
     }
+    fn init(&mut self) {
+        self.power_cycle();
+    }
 }
 
 impl Side for Ours {
     fn tx(&mut self, cmd: &[u8]) -> Vec<u8> {
         self.send(0, cmd)
+    }
+    fn init(&mut self) {
+        self.power_cycle();
     }
 }
 
@@ -1962,6 +1970,101 @@ fn audit_matches_libtpms() {
     let theirs = audit_script(&mut sw);
     let mut ours = Ours::new();
     let mine = audit_script(&mut ours);
+    if std::env::var_os("SESSIONS_LOG").is_some() {
+        eprintln!("{theirs:#?}");
+    }
+    let mut diffs = Vec::new();
+    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
+        if a != b && !a.starts_with("startup") {
+            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
+        }
+    }
+    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Saved session contexts across TPM Resume, TPM Restart and TPM Reset: a saved HMAC or
+/// policy session loads after Shutdown(STATE)/Startup(STATE), not after a Startup(CLEAR).
+fn saved_sessions_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let mut blobs = Vec::new();
+    for (step, se) in [("hmac", 0u8), ("policy", 1), ("trial", 3)] {
+        let s = run.start(step, RH_NULL, &[], se, NULL_SYM);
+        if se == 1 {
+            run.raw(
+                "policy assertion",
+                &pol(CC_POLICY_COMMAND_CODE, s.handle, &0x15Eu32.to_be_bytes()),
+                false,
+            );
+        }
+        let r = run.raw(
+            &format!("save {step}"),
+            &c(0x162, &s.handle.to_be_bytes()),
+            false,
+        );
+        blobs.push((step, r.get(10..).unwrap_or(&[]).to_vec()));
+    }
+    let handles = |run: &mut Run<'_>, step: &str| {
+        for start in [0x0200_0000u32, 0x0300_0000] {
+            let mut b = 1u32.to_be_bytes().to_vec();
+            b.extend_from_slice(&start.to_be_bytes());
+            b.extend_from_slice(&8u32.to_be_bytes());
+            run.raw(&format!("{step} handles {start:#x}"), &c(0x17A, &b), true);
+        }
+    };
+    handles(&mut run, "saved");
+    run.raw("Shutdown(STATE)", &c(0x145, &[0, 1]), false);
+    run.t.init();
+    run.raw("Startup(STATE)", &c(0x144, &[0, 1]), false);
+    handles(&mut run, "after resume");
+    for (step, blob) in &blobs {
+        let r = run.raw(&format!("load {step} after resume"), &c(0x161, blob), false);
+        if rc(&r) == 0 {
+            let h = u32::from_be_bytes(r[10..14].try_into().unwrap());
+            run.note(step, format!("handle {h:#x}"));
+            run.raw(
+                &format!("digest of {step}"),
+                &pol(CC_POLICY_GET_DIGEST, h, &[]),
+                true,
+            );
+            let r = run.raw(
+                &format!("save {step} again"),
+                &c(0x162, &h.to_be_bytes()),
+                false,
+            );
+            if rc(&r) == 0 {
+                run.raw(&format!("load {step} again"), &c(0x161, &r[10..]), false);
+            }
+        }
+    }
+    run.raw("Shutdown(STATE) 2", &c(0x145, &[0, 1]), false);
+    run.t.init();
+    run.raw("Startup(CLEAR): TPM Restart", &c(0x144, &[0, 0]), false);
+    handles(&mut run, "after restart");
+    for (step, blob) in &blobs {
+        run.raw(
+            &format!("load {step} after restart"),
+            &c(0x161, blob),
+            false,
+        );
+    }
+    run.log
+}
+
+#[test]
+fn saved_sessions_across_power_cycles_match_libtpms() {
+    if !swtpm_present() {
+        return;
+    }
+    let mut sw = Swtpm::start("saved-sessions");
+    let theirs = saved_sessions_script(&mut sw);
+    let mut ours = Ours::new();
+    let mine = saved_sessions_script(&mut ours);
     if std::env::var_os("SESSIONS_LOG").is_some() {
         eprintln!("{theirs:#?}");
     }

@@ -631,6 +631,37 @@ impl Sessions {
         }
     }
 
+    /// The saved-context bookkeeping (contextCounter, contextArray) that libtpms keeps in
+    /// STATE_RESET_DATA, for TPM2_Shutdown(STATE).
+    pub fn contexts_image(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(8 + 2 * ACTIVE);
+        v.extend_from_slice(&self.context_counter.to_be_bytes());
+        for e in &self.context_array {
+            v.extend_from_slice(&e.to_be_bytes());
+        }
+        v
+    }
+
+    /// Restore what [`Sessions::contexts_image`] wrote (before `startup`); a malformed image
+    /// leaves no saved contexts.
+    pub fn restore_contexts(&mut self, b: &[u8]) {
+        let mut r = Reader::new(b);
+        let Ok(counter) = r.read_u64() else {
+            return;
+        };
+        let mut array = [0u16; ACTIVE];
+        for e in array.iter_mut() {
+            match r.read_u16() {
+                Ok(v) => *e = v,
+                Err(_) => return,
+            }
+        }
+        if r.is_empty() {
+            self.context_counter = counter;
+            self.context_array = array;
+        }
+    }
+
     // ---- state image -------------------------------------------------------------------
 
     /// Marshal for the volatile image.

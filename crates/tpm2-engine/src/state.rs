@@ -299,6 +299,9 @@ pub struct StateReset {
     /// one zero byte after TPM2_SetCommandCodeAuditStatus changed the hash (libtpms's size-1
     /// marker: the next audited command is not recorded).
     pub command_audit_digest: Vec<u8>,
+    /// gr.contextCounter and gr.contextArray: the bookkeeping of saved session contexts,
+    /// kept across TPM Resume and TPM Restart (the engine's encoding; empty for none).
+    pub session_contexts: Vec<u8>,
 }
 
 impl Default for StateReset {
@@ -311,6 +314,7 @@ impl Default for StateReset {
             pcr_counter: 0,
             restart_count: 0,
             command_audit_digest: Vec::new(),
+            session_contexts: Vec::new(),
         }
     }
 }
@@ -588,6 +592,21 @@ impl StateClear {
 }
 
 impl StateReset {
+    /// Read the optional trailing fields (see `marshal`); unknown tags are an error.
+    fn with_trailing(mut self, r: &mut Reader<'_>) -> Result<StateReset, EngineError> {
+        while !r.is_empty() {
+            let tag = r.read_u8().map_err(bad)?;
+            let n = usize::from(r.read_u16().map_err(bad)?);
+            let v = r.take(n).map_err(bad)?.to_vec();
+            match tag {
+                1 if n <= 64 => self.command_audit_digest = v,
+                2 => self.session_contexts = v,
+                _ => return Err(EngineError::BadState("unknown field in the reset data")),
+            }
+        }
+        Ok(self)
+    }
+
     fn marshal(&self, w: &mut Writer<'_>) {
         w.put(&self.null_proof[..]);
         put_seed(w, &self.null_seed);
@@ -595,32 +614,32 @@ impl StateReset {
         w.u64(self.object_context_id);
         w.u32(self.pcr_counter);
         w.u32(self.restart_count);
-        // Optional trailing field: an image without a running audit digest stays readable
-        // by builds that predate command audit.
-        if !self.command_audit_digest.is_empty() {
-            w.u8(u8::try_from(self.command_audit_digest.len()).unwrap_or(0));
-            w.put(&self.command_audit_digest);
+        // Optional trailing fields as (tag u8, length u16, bytes): an image without them
+        // stays readable by builds that predate them.
+        for (tag, v) in [
+            (1u8, &self.command_audit_digest),
+            (2u8, &self.session_contexts),
+        ] {
+            if !v.is_empty() {
+                w.u8(tag);
+                w.u16(u16::try_from(v.len()).unwrap_or(0));
+                w.put(v);
+            }
         }
     }
 
     fn unmarshal(r: &mut Reader<'_>) -> Result<StateReset, EngineError> {
-        Ok(StateReset {
+        StateReset {
             null_proof: get64(r)?,
             null_seed: get_seed(r)?,
             clear_count: r.read_u32().map_err(bad)?,
             object_context_id: r.read_u64().map_err(bad)?,
             pcr_counter: r.read_u32().map_err(bad)?,
             restart_count: r.read_u32().map_err(bad)?,
-            command_audit_digest: if r.is_empty() {
-                Vec::new()
-            } else {
-                let n = usize::from(r.read_u8().map_err(bad)?);
-                if n > 64 {
-                    return Err(EngineError::BadState("audit digest too long"));
-                }
-                r.take(n).map_err(bad)?.to_vec()
-            },
-        })
+            command_audit_digest: Vec::new(),
+            session_contexts: Vec::new(),
+        }
+        .with_trailing(r)
     }
 }
 

@@ -100,7 +100,12 @@ pub(crate) fn startup(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     if kind == StartupKind::Reset {
         tpm.reseed_null()?;
     }
-    // SessionStartup: loaded sessions never survive a Startup.
+    // SessionStartup: loaded sessions never survive a Startup; saved contexts survive TPM
+    // Resume and TPM Restart (gr.contextArray comes back with the reset data).
+    if kind != StartupKind::Reset {
+        let image = core::mem::take(&mut tpm.reset.session_contexts);
+        tpm.sessions.restore_contexts(&image);
+    }
     tpm.sessions.startup(kind == StartupKind::Reset);
     // PCRStartup.
     if kind == StartupKind::Reset {
@@ -165,7 +170,9 @@ pub(crate) fn shutdown(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     tpm.rt.da_used = false;
     if su == TpmSu::STATE {
         tpm.clear.pcr_save = tpm.pcrs.state_save(&tpm.perm.pcr_allocated);
-        tpm.perm.saved = Some((tpm.clear.clone(), tpm.reset.clone()));
+        let mut reset = tpm.reset.clone();
+        reset.session_contexts = tpm.sessions.contexts_image();
+        tpm.perm.saved = Some((tpm.clear.clone(), reset));
         if tpm.rt.drtm_pre_startup {
             tpm.perm.orderly_state = TpmSu::STATE.0 | PRE_STARTUP_FLAG;
         } else if tpm.rt.startup_locality3 {
