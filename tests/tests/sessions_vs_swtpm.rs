@@ -982,46 +982,12 @@ fn crypt_script(t: &mut dyn Side) -> Vec<String> {
 
 #[test]
 fn parameter_encryption_matches_libtpms() {
-    if !swtpm_present() {
-        return;
-    }
-    let mut sw = Swtpm::start("crypt");
-    let theirs = crypt_script(&mut sw);
-    let mut ours = Ours::new();
-    let mine = crypt_script(&mut ours);
-    if std::env::var_os("SESSIONS_LOG").is_some() {
-        eprintln!("{theirs:#?}");
-    }
-    let mut diffs = Vec::new();
-    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
-        if a != b && !a.starts_with("startup") {
-            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
-        }
-    }
-    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    compare_with_libtpms("crypt", crypt_script);
 }
 
 #[test]
 fn sessions_match_libtpms() {
-    if !swtpm_present() {
-        return;
-    }
-    let mut sw = Swtpm::start("sessions");
-    let theirs = script(&mut sw);
-    let mut ours = Ours::new();
-    let mine = script(&mut ours);
-    let mut diffs = Vec::new();
-    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
-        if a != b && !a.starts_with("startup") {
-            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
-        }
-    }
-    if std::env::var_os("SESSIONS_LOG").is_some() {
-        eprintln!("{theirs:#?}");
-    }
-    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    compare_with_libtpms("sessions", script);
 }
 
 const CC_POLICY_PCR: u32 = 0x17F;
@@ -1436,24 +1402,7 @@ fn policy_script(t: &mut dyn Side) -> Vec<String> {
 
 #[test]
 fn policy_digests_and_checks_match_libtpms() {
-    if !swtpm_present() {
-        return;
-    }
-    let mut sw = Swtpm::start("policy");
-    let theirs = policy_script(&mut sw);
-    let mut ours = Ours::new();
-    let mine = policy_script(&mut ours);
-    if std::env::var_os("SESSIONS_LOG").is_some() {
-        eprintln!("{theirs:#?}");
-    }
-    let mut diffs = Vec::new();
-    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
-        if a != b && !a.starts_with("startup") {
-            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
-        }
-    }
-    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    compare_with_libtpms("policy", policy_script);
 }
 
 const CC_POLICY_SECRET: u32 = 0x151;
@@ -1762,24 +1711,7 @@ fn digest_of(b: &[u8]) -> Vec<u8> {
 
 #[test]
 fn policy_secret_ticket_counter_template_match_libtpms() {
-    if !swtpm_present() {
-        return;
-    }
-    let mut sw = Swtpm::start("policy2");
-    let theirs = policy_script2(&mut sw);
-    let mut ours = Ours::new();
-    let mine = policy_script2(&mut ours);
-    if std::env::var_os("SESSIONS_LOG").is_some() {
-        eprintln!("{theirs:#?}");
-    }
-    let mut diffs = Vec::new();
-    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
-        if a != b && !a.starts_with("startup") {
-            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
-        }
-    }
-    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    compare_with_libtpms("policy2", policy_script2);
 }
 
 /// Audit sessions and command audit: the auditExclusive bit of the response attributes as
@@ -1963,24 +1895,7 @@ fn audit_script(t: &mut dyn Side) -> Vec<String> {
 
 #[test]
 fn audit_matches_libtpms() {
-    if !swtpm_present() {
-        return;
-    }
-    let mut sw = Swtpm::start("audit");
-    let theirs = audit_script(&mut sw);
-    let mut ours = Ours::new();
-    let mine = audit_script(&mut ours);
-    if std::env::var_os("SESSIONS_LOG").is_some() {
-        eprintln!("{theirs:#?}");
-    }
-    let mut diffs = Vec::new();
-    for (i, (a, b)) in theirs.iter().zip(&mine).enumerate() {
-        if a != b && !a.starts_with("startup") {
-            diffs.push(format!("#{i}\n  swtpm: {a}\n  ours:  {b}"));
-        }
-    }
-    assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    compare_with_libtpms("audit", audit_script);
 }
 
 /// Saved session contexts across TPM Resume, TPM Restart and TPM Reset: a saved HMAC or
@@ -2058,13 +1973,19 @@ fn saved_sessions_script(t: &mut dyn Side) -> Vec<String> {
 
 #[test]
 fn saved_sessions_across_power_cycles_match_libtpms() {
+    compare_with_libtpms("saved-sessions", saved_sessions_script);
+}
+
+/// Run `script` on the Debian swtpm and on our engine; the two logs must be the same (a
+/// `startup` line may differ). `SESSIONS_LOG` prints libtpms's log.
+fn compare_with_libtpms(tag: &str, script: fn(&mut dyn Side) -> Vec<String>) {
     if !swtpm_present() {
         return;
     }
-    let mut sw = Swtpm::start("saved-sessions");
-    let theirs = saved_sessions_script(&mut sw);
+    let mut sw = Swtpm::start(tag);
+    let theirs = script(&mut sw);
     let mut ours = Ours::new();
-    let mine = saved_sessions_script(&mut ours);
+    let mine = script(&mut ours);
     if std::env::var_os("SESSIONS_LOG").is_some() {
         eprintln!("{theirs:#?}");
     }

@@ -199,15 +199,7 @@ impl Tpm2 {
             .and_then(|(_, bytes)| decode_cached(bytes));
         {
             if let Some((public, sensitive)) = stored {
-                self.primary_cache.insert(
-                    0,
-                    CachedPrimary {
-                        key,
-                        public: public.clone(),
-                        sensitive: sensitive.duplicate(),
-                    },
-                );
-                self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
+                self.remember_primary(key, &public, &sensitive);
                 return Ok(with_auth((public, sensitive), create));
             }
         }
@@ -222,15 +214,7 @@ impl Tpm2 {
             endorsement_proofs: proofs,
         };
         let (public, sensitive) = object::create_object(template, create, &source)?;
-        self.primary_cache.insert(
-            0,
-            CachedPrimary {
-                key,
-                public: public.clone(),
-                sensitive: sensitive.duplicate(),
-            },
-        );
-        self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
+        self.remember_primary(key, &public, &sensitive);
         if public.object_type.0 == TpmAlgId::RSA && hierarchy != TpmHandle::NULL {
             // Worth an NV write: an RSA derivation costs tens of milliseconds. (The null
             // seed changes at every TPM Reset: its primaries stay in memory.)
@@ -245,6 +229,24 @@ impl Tpm2 {
             self.mark_permanent_dirty();
         }
         Ok((public, sensitive))
+    }
+
+    /// Put a derived primary at the front of the in-memory cache.
+    fn remember_primary(
+        &mut self,
+        key: [u8; 32],
+        public: &TpmtPublic<true>,
+        sensitive: &tpm2_types::TpmtSensitive,
+    ) {
+        self.primary_cache.insert(
+            0,
+            CachedPrimary {
+                key,
+                public: public.clone(),
+                sensitive: sensitive.duplicate(),
+            },
+        );
+        self.primary_cache.truncate(PRIMARY_CACHE_SIZE);
     }
 
     /// Forget cached primaries (a seed or proof changed; the cache would miss anyway, this
