@@ -89,10 +89,6 @@ fn custom(name: &str, bytes: Vec<u8>, f: fn(&[u8], &[u8]) -> Result<(), String>)
 /// Cases kept out of the exact comparison: (case name, reason).
 const ALLOW: &[(&str, &str)] = &[
     (
-        "GetCapability PP_COMMANDS",
-        "not implemented yet: libtpms lists TPM2_PP_Commands, which the engine does not have",
-    ),
-    (
         "GetCapability ECC_CURVES",
         "deliberate: we list the curves tpm-crypto implements (NIST P-256, P-384); libtpms 0.9.2 \
          also has P-192, P-224, P-521, BN P-256, BN P-638 and SM2 P-256",
@@ -2143,6 +2139,70 @@ fn scenario_objects() -> Vec<Step> {
     v
 }
 
+/// PCR_SetAuthPolicy, PCR_SetAuthValue, PP_Commands, SetAlgorithmSet.
+fn scenario_misc() -> Vec<Step> {
+    let plat = |cc: u32, params: &[u8]| cs(cc, &[RH_PLATFORM], &pw(b""), params);
+    let set_policy = |policy: &[u8], alg: u16, pcr: u32| {
+        let mut p = b2(policy);
+        p.extend_from_slice(&alg.to_be_bytes());
+        p.extend_from_slice(&pcr.to_be_bytes());
+        plat(0x12C, &p)
+    };
+    let set_auth = |pcr: u32, old: &[u8], new: &[u8]| cs(0x183, &[pcr], &pw(old), &b2(new));
+    let props = |first: u32, n: u32| get_cap(6, first, n);
+    vec![
+        full("Startup(CLEAR)", startup(SU_CLEAR)),
+        full("GetCapability PP_COMMANDS", get_cap(3, 0, 64)),
+        full(
+            "GetCapability PP_COMMANDS from 0x12E",
+            get_cap(3, 0x12E, 64),
+        ),
+        full(
+            "PP_Commands",
+            plat(0x12D, &[0, 0, 0, 1, 0, 0, 1, 0x26, 0, 0, 0, 0]),
+        ),
+        full("PCR_SetAuthPolicy 20", set_policy(&[9; 32], SHA256, 20)),
+        full(
+            "PCR_SetAuthPolicy wrong size",
+            set_policy(&[9; 20], SHA256, 20),
+        ),
+        full("PCR_SetAuthPolicy PCR 16", set_policy(&[9; 32], SHA256, 16)),
+        full(
+            "PCR_SetAuthPolicy NULL, empty",
+            set_policy(&[], ALG_NULL, 21),
+        ),
+        full(
+            "PCR_SetAuthPolicy NULL, not empty",
+            set_policy(&[1], ALG_NULL, 21),
+        ),
+        full("PCR_SetAuthPolicy PCR 24", set_policy(&[9; 32], SHA256, 24)),
+        full("GetCapability AUTH_POLICIES PCR", get_cap(9, 0, 32)),
+        full("PCR_SetAuthValue 21", set_auth(21, b"", b"pcr-secret\0\0")),
+        full("PCR_SetAuthValue 16", set_auth(16, b"", b"x")),
+        full("PCR_SetAuthValue 21 old auth", set_auth(21, b"", b"y")),
+        full("PCR_Extend 21 with the new auth", {
+            let mut p = 1u32.to_be_bytes().to_vec();
+            p.extend_from_slice(&SHA256.to_be_bytes());
+            p.extend_from_slice(&[3; 32]);
+            cs(0x182, &[21], &pw(b"pcr-secret"), &p)
+        }),
+        full("SetAlgorithmSet 5", plat(0x13F, &5u32.to_be_bytes())),
+        full("ALGORITHM_SET", props(0x10C, 1)),
+        full("Shutdown(CLEAR)", shutdown(SU_CLEAR)),
+        Step::PowerCycle,
+        full("Startup(CLEAR) again", startup(SU_CLEAR)),
+        full("ALGORITHM_SET after restart", props(0x10C, 1)),
+        full(
+            "PCR_SetAuthValue 21 reset at TPM Reset",
+            set_auth(21, b"pcr-secret", b"z"),
+        ),
+        full(
+            "GetCapability AUTH_POLICIES PCR after restart",
+            get_cap(9, 0, 32),
+        ),
+    ]
+}
+
 #[test]
 fn engine_matches_swtpm() {
     if !swtpm_present() {
@@ -2158,5 +2218,6 @@ fn engine_matches_swtpm() {
     run("localities", scenario_localities(), &mut rows);
     run("drtm", scenario_drtm(), &mut rows);
     run("objects", scenario_objects(), &mut rows);
+    run("misc", scenario_misc(), &mut rows);
     report(&rows);
 }

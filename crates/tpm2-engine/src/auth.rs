@@ -526,7 +526,10 @@ impl Tpm2 {
             s.include_auth = false;
             return self.check_session_hmac(s, i, v).map_err(|rc| rc.session(n));
         };
-        // CheckAuthSession.
+        // CheckAuthSession: physical presence first (never asserted on this platform).
+        if assoc == TpmHandle::PLATFORM && crate::cmd::misc::pp_required(v.cc) {
+            return Err(TpmRc::PP.session(n));
+        }
         s.include_auth = if kind.is_policy() {
             pflags & (flag::AUTH_VALUE_NEEDED | flag::PASSWORD_NEEDED) != 0
         } else {

@@ -365,6 +365,12 @@ impl Tpm2 {
             match assoc {
                 // A password session must authorize a handle.
                 None => return Err(number(TpmRc::HANDLE, Kind::Session, i)),
+                Some((h, _))
+                    if h == TpmHandle::PLATFORM && crate::cmd::misc::pp_required(def.cc) =>
+                {
+                    // CheckAuthSession: physical presence, never asserted on this platform.
+                    return Err(number(TpmRc::PP, Kind::Session, i));
+                }
                 Some((h, role)) => {
                     self.check_password(h, role, &s.auth)
                         .map_err(|rc| number(rc, Kind::Session, i))?;

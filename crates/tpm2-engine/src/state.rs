@@ -222,6 +222,8 @@ pub struct Persistent {
     pub primary_cache: Vec<([u8; 32], Zeroizing<Vec<u8>>)>,
     /// Command audit (libtpms gp.auditCommands, auditHashAlg, auditCounter).
     pub audit: AuditState,
+    /// gp.algorithmSet (TPM2_SetAlgorithmSet; TPM_PT_ALGORITHM_SET).
+    pub algorithm_set: u32,
 }
 
 /// The command-audit settings of the permanent state.
@@ -351,6 +353,7 @@ impl Default for Persistent {
             evict: Vec::new(),
             primary_cache: Vec::new(),
             audit: AuditState::default(),
+            algorithm_set: 0,
         }
     }
 }
@@ -372,6 +375,8 @@ mod tag {
     pub const PRIMARY_CACHE: u16 = 0x0006;
     /// Command-audit settings when they differ from manufacture's.
     pub const AUDIT: u16 = CRITICAL | 0x0007;
+    /// gp.algorithmSet when not zero.
+    pub const ALGORITHM_SET: u16 = CRITICAL | 0x0008;
     pub const VOL_CLEAR: u16 = CRITICAL | 0x0010;
     pub const VOL_RESET: u16 = CRITICAL | 0x0011;
     pub const VOL_RUNTIME: u16 = CRITICAL | 0x0012;
@@ -540,6 +545,7 @@ impl Persistent {
             evict: Vec::new(),
             primary_cache: Vec::new(),
             audit: AuditState::default(),
+            algorithm_set: 0,
         })
     }
 }
@@ -651,6 +657,9 @@ pub fn export_permanent(p: &Persistent) -> Zeroizing<Vec<u8>> {
         img.section(tag::SAVED_CLEAR, |w| c.marshal(w));
         img.section(tag::SAVED_RESET, |w| r.marshal(w));
     }
+    if p.algorithm_set != 0 {
+        img.section(tag::ALGORITHM_SET, |w| w.u32(p.algorithm_set));
+    }
     if p.audit != AuditState::default() {
         img.section(tag::AUDIT, |w| {
             w.u16(p.audit.hash_alg);
@@ -701,6 +710,7 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
             tag::EVICT,
             tag::PRIMARY_CACHE,
             tag::AUDIT,
+            tag::ALGORITHM_SET,
         ],
     )?;
     let mut r = img.required(tag::PERSISTENT)?;
@@ -722,6 +732,10 @@ pub fn import_permanent(image: &[u8]) -> Result<Persistent, EngineError> {
                 .push((h, Zeroizing::new(e.take(len).map_err(bad)?.to_vec())));
         }
         finish(e)?;
+    }
+    if let Some(mut a) = img.section(tag::ALGORITHM_SET) {
+        p.algorithm_set = a.read_u32().map_err(bad)?;
+        finish(a)?;
     }
     if let Some(mut a) = img.section(tag::AUDIT) {
         let hash_alg = a.read_u16().map_err(bad)?;

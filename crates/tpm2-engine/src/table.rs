@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 60] = [
+pub(crate) static COMMANDS: [CommandDef; 64] = [
     row!(
         EVICT_CONTROL,
         [h!(TpmiRhProvision, User), h!(TpmiDhObject, None)],
@@ -169,6 +169,18 @@ pub(crate) static COMMANDS: [CommandDef; 60] = [
         nv
     ),
     row!(
+        PCR_SET_AUTH_POLICY,
+        [h!(TpmiRhPlatform, User)],
+        cmd::pcr::pcr_set_auth_policy,
+        nv
+    ),
+    row!(
+        PP_COMMANDS,
+        [h!(TpmiRhPlatform, User)],
+        cmd::misc::pp_commands,
+        nv
+    ),
+    row!(
         SET_PRIMARY_POLICY,
         [h!(TpmiRhHierarchyPolicy, User)],
         cmd::hierarchy::set_primary_policy,
@@ -204,6 +216,12 @@ pub(crate) static COMMANDS: [CommandDef; 60] = [
         [h!(TpmiDhObject, User)],
         cmd::hash::sequence_complete,
         flushed
+    ),
+    row!(
+        SET_ALGORITHM_SET,
+        [h!(TpmiRhPlatform, User)],
+        cmd::misc::set_algorithm_set,
+        nv
     ),
     row!(
         SET_COMMAND_CODE_AUDIT_STATUS,
@@ -319,6 +337,11 @@ pub(crate) static COMMANDS: [CommandDef; 60] = [
     row!(READ_CLOCK, [], cmd::clock::read_clock),
     row!(PCR_EXTEND, [PCR_NULL_USER], cmd::pcr::pcr_extend, nv),
     row!(
+        PCR_SET_AUTH_VALUE,
+        [h!(TpmiDhPcr, User)],
+        cmd::pcr::pcr_set_auth_value
+    ),
+    row!(
         EVENT_SEQUENCE_COMPLETE,
         [PCR_NULL_USER, h!(TpmiDhObject, User)],
         cmd::hash::event_sequence_complete,
@@ -401,6 +424,8 @@ mod tests {
             (0x0128, 1, 0, 0, 1, 0),
             (0x0129, 1, 0, 0, 1, 0),
             (0x012b, 1, 0, 0, 1, 0),
+            (0x012c, 1, 0, 0, 1, 0),
+            (0x012d, 1, 0, 0, 1, 0),
             (0x012e, 1, 0, 0, 1, 0),
             (0x0130, 0, 0, 0, 1, 0),
             (0x0131, 0, 0, 0, 1, 1),
@@ -409,6 +434,7 @@ mod tests {
             (0x013c, 1, 0, 0, 1, 0),
             (0x013d, 1, 0, 0, 1, 0),
             (0x013e, 0, 0, 1, 1, 0),
+            (0x013f, 1, 0, 0, 1, 0),
             (0x0140, 1, 0, 0, 1, 0),
             (0x0142, 1, 0, 0, 0, 0),
             (0x0143, 1, 0, 0, 0, 0),
@@ -444,6 +470,7 @@ mod tests {
             (0x0180, 0, 0, 0, 1, 0),
             (0x0181, 0, 0, 0, 0, 0),
             (0x0182, 1, 0, 0, 1, 0),
+            (0x0183, 0, 0, 0, 1, 0),
             (0x0185, 1, 0, 1, 2, 0),
             (0x0186, 0, 0, 0, 0, 1),
             (0x0187, 0, 0, 0, 1, 0),

@@ -53,7 +53,7 @@ pub(crate) fn get_capability(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tp
         TpmCap::ALGS => algs(property, count),
         TpmCap::HANDLES => handles(tpm, property, count)?,
         TpmCap::COMMANDS => commands(property, count),
-        TpmCap::PP_COMMANDS => (false, TpmuCapabilities::PpCommands(TpmlCc::new())),
+        TpmCap::PP_COMMANDS => pp_commands(property, count),
         TpmCap::AUDIT_COMMANDS => audit_commands(tpm, property, count),
         TpmCap::PCRS => {
             if property != 0 {
@@ -137,6 +137,20 @@ fn commands(start: u32, count: u32) -> (bool, TpmuCapabilities) {
     (
         more,
         TpmuCapabilities::Command(TpmlCca::from_vec(v).unwrap_or_default()),
+    )
+}
+
+/// libtpms `PhysicalPresenceCapGetCCList`: the commands that need physical presence when the
+/// platform authorizes them, from `start` (see `cmd::misc::PP_LIST`).
+fn pp_commands(start: u32, count: u32) -> (bool, TpmuCapabilities) {
+    let items = COMMANDS
+        .iter()
+        .filter(|d| d.cc.0 >= start && crate::cmd::misc::pp_required(d.cc))
+        .map(|d| d.cc);
+    let (more, v) = take(items, count);
+    (
+        more,
+        TpmuCapabilities::PpCommands(TpmlCc::from_vec(v).unwrap_or_default()),
     )
 }
 
@@ -378,7 +392,7 @@ fn property(tpm: &Tpm2, pt: u32) -> Option<u32> {
         .unwrap_or(0),
         TpmPt::NV_COUNTERS => 0,
         TpmPt::NV_COUNTERS_AVAIL => 0x19,
-        TpmPt::ALGORITHM_SET => 0,
+        TpmPt::ALGORITHM_SET => tpm.perm.algorithm_set,
         TpmPt::LOADED_CURVES => u32::try_from(algorithms::CURVES.len()).unwrap_or(0),
         TpmPt::LOCKOUT_COUNTER => tpm.perm.da.failed_tries,
         TpmPt::MAX_AUTH_FAIL => tpm.perm.da.max_tries,

@@ -7,6 +7,7 @@ pub(crate) mod capability;
 pub(crate) mod clock;
 pub(crate) mod hash;
 pub(crate) mod hierarchy;
+pub(crate) mod misc;
 pub(crate) mod object;
 pub(crate) mod pcr;
 pub(crate) mod policy;

@@ -211,3 +211,47 @@ pub(crate) fn pcr_allocate(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     ctx.write(&size_available);
     Ok(())
 }
+
+/// TPM 2.0 Part 3 §22.7 TPM2_PCR_SetAuthPolicy: the policy of the PCR policy group (PCRs
+/// 20-22) that `pcrNum` belongs to.
+///
+/// # Errors
+/// TPM_RC_SIZE (parameter 1) when the policy is not the digest size of `hashAlg`;
+/// TPM_RC_VALUE (parameter 3) for a PCR outside the group.
+pub(crate) fn pcr_set_auth_policy(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let policy: tpm2_types::Tpm2bDigest = ctx.param()?;
+    let alg: tpm2_types::TpmiAlgHash<true> = ctx.param()?;
+    let pcr: tpm2_types::TpmiDhPcr = ctx.param()?;
+    ctx.end()?;
+    let size = HashAlg::from_tpm_alg(alg.0.0).map_or(0, HashAlg::digest_size);
+    if policy.len() != size {
+        return Err(TpmRc::SIZE.parameter(1));
+    }
+    let n = usize::try_from(pcr.0.0).unwrap_or(usize::MAX);
+    if !pcr::AUTH_GROUP.contains(&n) {
+        return Err(TpmRc::VALUE.parameter(3));
+    }
+    tpm.perm.pcr_policy = crate::state::Policy {
+        alg: alg.0.0,
+        digest: policy.to_vec(),
+    };
+    tpm.mark_permanent_dirty();
+    Ok(())
+}
+
+/// TPM 2.0 Part 3 §22.8 TPM2_PCR_SetAuthValue: the authValue of the PCR authorization group
+/// (PCRs 20-22), cleared at TPM Reset and TPM Restart.
+///
+/// # Errors
+/// TPM_RC_VALUE (no parameter number, as libtpms) for a PCR outside the group.
+pub(crate) fn pcr_set_auth_value(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let auth: tpm2_types::Tpm2bDigest = ctx.param()?;
+    ctx.end()?;
+    let n = usize::try_from(ctx.handles[0].0).unwrap_or(usize::MAX);
+    if !pcr::AUTH_GROUP.contains(&n) {
+        return Err(TpmRc::VALUE);
+    }
+    tpm.clear.pcr_auth = crate::state::AuthValue::new(&auth).unwrap_or_default();
+    tpm.clear_orderly();
+    Ok(())
+}
