@@ -140,6 +140,8 @@ struct Run<'a> {
     /// The authValue of the entity an encrypting/decrypting session authorizes (always part
     /// of the parameter-encryption key, bound or not).
     crypt_auth: Vec<u8>,
+    /// Names of object handles for cpHash (other handles are their own names).
+    names: Vec<(u32, Vec<u8>)>,
 }
 
 impl Run<'_> {
@@ -149,6 +151,19 @@ impl Run<'_> {
 
     /// StartAuthSession; on failure a session with an absent handle, so the script goes on.
     fn start(&mut self, step: &str, bind: u32, bind_auth: &[u8], se: u8, sym: &[u8]) -> Sess {
+        self.start_bound(step, bind, bind_auth, bind != RH_NULL, se, sym)
+    }
+
+    /// StartAuthSession bound to `bind` (keyed with `bind_auth` when `keyed`).
+    fn start_bound(
+        &mut self,
+        step: &str,
+        bind: u32,
+        bind_auth: &[u8],
+        keyed: bool,
+        se: u8,
+        sym: &[u8],
+    ) -> Sess {
         let caller: Vec<u8> = (0..32u8).collect();
         let r = self.t.tx(&sas(bind, &caller, &[], se, sym, SHA256));
         self.note(step, format!("rc {:#x}", rc(&r)));
@@ -165,10 +180,10 @@ impl Run<'_> {
         let n = u16::from_be_bytes([r[14], r[15]]) as usize;
         let nonce_tpm = r[16..16 + n].to_vec();
         self.note(step, format!("handle {handle:#x} nonce len {n}"));
-        let key = if bind == RH_NULL {
-            Vec::new()
-        } else {
+        let key = if keyed {
             session_key(bind_auth, &nonce_tpm, &caller)
+        } else {
+            Vec::new()
         };
         Sess {
             sym: u16::from_be_bytes([sym[0], sym[1]]),
@@ -212,7 +227,10 @@ impl Run<'_> {
         let params = &params[..];
         let mut cp = cc.to_be_bytes().to_vec();
         for h in handles {
-            cp.extend_from_slice(&h.to_be_bytes());
+            match self.names.iter().find(|(x, _)| x == h) {
+                Some((_, n)) => cp.extend_from_slice(n),
+                None => cp.extend_from_slice(&h.to_be_bytes()),
+            }
         }
         cp.extend_from_slice(params);
         let cp_hash = digest(HashAlg::Sha256, &cp);
@@ -315,6 +333,7 @@ fn script(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
 
@@ -753,6 +772,7 @@ fn crypt_script(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let hash_params =
@@ -1021,6 +1041,7 @@ fn policy_script(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let sel = pcr_sel(&[
@@ -1441,6 +1462,7 @@ fn policy_script2(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let tr = run.start("trial", RH_NULL, &[], 3, NULL_SYM).handle;
@@ -1722,6 +1744,7 @@ fn audit_script(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let audit_list = |start: u32| {
@@ -1905,6 +1928,7 @@ fn saved_sessions_script(t: &mut dyn Side) -> Vec<String> {
         t,
         log: Vec::new(),
         crypt_auth: Vec::new(),
+        names: Vec::new(),
     };
     run.raw("startup", &c(0x144, &[0, 0]), true);
     let mut blobs = Vec::new();
@@ -1997,4 +2021,122 @@ fn compare_with_libtpms(tag: &str, script: fn(&mut dyn Side) -> Vec<String>) {
     }
     assert_eq!(theirs.len(), mine.len(), "{theirs:#?}\n{mine:#?}");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Sessions bound to an object: the bound entity's authValue keys the session and is left
+/// out of the HMAC when the session authorizes that object; another entity's is put in.
+fn bound_object_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+        names: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    // A sealed-data primary (noDA, userWithAuth) with authValue "objpw".
+    let tmpl = [
+        &0x0008u16.to_be_bytes()[..],
+        &SHA256.to_be_bytes(),
+        &0x0000_0452u32.to_be_bytes(),
+        &[0, 0, 0, 0x10, 0, 0],
+    ]
+    .concat();
+    let mut p = b2(&[&b2(b"objpw")[..], &b2(b"sealed")].concat());
+    p.extend(b2(&tmpl));
+    p.extend(b2(b""));
+    p.extend_from_slice(&0u32.to_be_bytes());
+    let r = run.raw(
+        "CreatePrimary sealed",
+        &cs(0x131, &[RH_OWNER], &pw(b""), &p),
+        false,
+    );
+    let h = u32::from_be_bytes(r[10..14].try_into().unwrap());
+    let r = run.raw("ReadPublic", &c(0x173, &h.to_be_bytes()), false);
+    let n = u16::from_be_bytes([r[10], r[11]]) as usize;
+    let at = 12 + n;
+    let nlen = u16::from_be_bytes([r[at], r[at + 1]]) as usize;
+    run.names.push((h, r[at + 2..at + 2 + nlen].to_vec()));
+    // Bound to the object itself: its authValue is in the key, not in the HMAC.
+    let mut s = run.start_bound("bound to the object", h, b"objpw", true, 0, NULL_SYM);
+    run.hmac_cmd(
+        "Unseal, bound session",
+        &mut s,
+        CC_UNSEAL,
+        &[h],
+        &[],
+        b"",
+        1,
+        false,
+        &[b"", b"objpw"],
+    );
+    run.hmac_cmd(
+        "Unseal, bound session, corrupt",
+        &mut s,
+        CC_UNSEAL,
+        &[h],
+        &[],
+        b"",
+        1,
+        true,
+        &[],
+    );
+    // The same session for another entity (owner, empty auth): that one goes in the HMAC.
+    run.hmac_cmd(
+        "ChangeAuth owner with the object-bound session",
+        &mut s,
+        CC_CHANGE_AUTH,
+        &[RH_OWNER],
+        &b2(b""),
+        b"",
+        1,
+        false,
+        &[b""],
+    );
+    // Bound to the owner: the object's authValue goes in.
+    let mut o = run.start_bound("bound to owner", RH_OWNER, b"", true, 0, NULL_SYM);
+    run.hmac_cmd(
+        "Unseal, owner-bound session",
+        &mut o,
+        CC_UNSEAL,
+        &[h],
+        &[],
+        b"objpw",
+        1,
+        false,
+        &[b"objpw", b""],
+    );
+    run.hmac_cmd(
+        "Unseal, owner-bound session, wrong auth",
+        &mut o,
+        CC_UNSEAL,
+        &[h],
+        &[],
+        b"objpX",
+        1,
+        false,
+        &[],
+    );
+    // Unseal through an object-bound AES session that encrypts the response: the object's
+    // authValue is part of the encryption key even though the session is bound to it.
+    let mut e = run.start_bound("bound, AES", h, b"objpw", true, 0, AES128_CFB);
+    run.crypt_auth = b"objpw".to_vec();
+    run.hmac_cmd(
+        "Unseal, bound, encrypted response",
+        &mut e,
+        CC_UNSEAL,
+        &[h],
+        &[],
+        b"",
+        0x41,
+        false,
+        &[b""],
+    );
+    run.log
+}
+
+const CC_UNSEAL: u32 = 0x15E;
+
+#[test]
+fn sessions_bound_to_objects_match_libtpms() {
+    compare_with_libtpms("bound-object", bound_object_script);
 }
