@@ -2140,3 +2140,95 @@ const CC_UNSEAL: u32 = 0x15E;
 fn sessions_bound_to_objects_match_libtpms() {
     compare_with_libtpms("bound-object", bound_object_script);
 }
+
+/// PolicyAuthorize: the digest in trial sessions, and its checks (the name's hash and size,
+/// the approved policy, the ticket) in real ones. A valid ticket needs TPM2_VerifySignature.
+fn policy_authorize_script(t: &mut dyn Side) -> Vec<String> {
+    let mut run = Run {
+        t,
+        log: Vec::new(),
+        crypt_auth: Vec::new(),
+        names: Vec::new(),
+    };
+    run.raw("startup", &c(0x144, &[0, 0]), true);
+    let pa = |s: u32, approved: &[u8], pref: &[u8], key: &[u8], hier: u32, tdigest: &[u8]| {
+        let mut p = b2(approved);
+        p.extend(b2(pref));
+        p.extend(b2(key));
+        p.extend_from_slice(&0x8022u16.to_be_bytes());
+        p.extend_from_slice(&hier.to_be_bytes());
+        p.extend(b2(tdigest));
+        pol(0x16A, s, &p)
+    };
+    let mut key = SHA256.to_be_bytes().to_vec();
+    key.extend_from_slice(&[0x42; 32]);
+    let tr = run.start("trial", RH_NULL, &[], 3, NULL_SYM).handle;
+    let digest = |run: &mut Run<'_>, step: &str, h: u32| {
+        run.raw(
+            &format!("{step} digest"),
+            &pol(CC_POLICY_GET_DIGEST, h, &[]),
+            true,
+        )
+    };
+    for (step, cmd) in [
+        ("trial", pa(tr, &[1; 32], b"ref", &key, RH_NULL, &[])),
+        (
+            "trial, no ref",
+            pa(tr, &[1; 32], b"", &key, RH_OWNER, &[7; 64]),
+        ),
+        (
+            "trial, empty name",
+            pa(tr, &[1; 32], b"", &[], RH_NULL, &[]),
+        ),
+        (
+            "trial, name of a handle",
+            pa(tr, &[1; 32], b"", &RH_OWNER.to_be_bytes(), RH_NULL, &[]),
+        ),
+        (
+            "trial, short name",
+            pa(tr, &[1; 32], b"", &key[..20], RH_NULL, &[]),
+        ),
+        (
+            "trial, SHA-1 name",
+            pa(
+                tr,
+                &[1; 32],
+                b"",
+                &[&SHA1.to_be_bytes()[..], &[3; 20]].concat(),
+                RH_NULL,
+                &[],
+            ),
+        ),
+    ] {
+        run.raw(step, &cmd, true);
+        digest(&mut run, step, tr);
+    }
+    let p = run.start("policy", RH_NULL, &[], 1, NULL_SYM).handle;
+    for (step, cmd) in [
+        (
+            "real, approved differs",
+            pa(p, &[1; 32], b"", &key, RH_NULL, &[]),
+        ),
+        (
+            "real, NULL ticket",
+            pa(p, &[0; 32], b"", &key, RH_NULL, &[]),
+        ),
+        (
+            "real, forged ticket",
+            pa(p, &[0; 32], b"", &key, RH_OWNER, &[9; 64]),
+        ),
+        (
+            "real, short approved",
+            pa(p, &[0; 20], b"", &key, RH_OWNER, &[9; 64]),
+        ),
+    ] {
+        run.raw(step, &cmd, true);
+        digest(&mut run, step, p);
+    }
+    run.log
+}
+
+#[test]
+fn policy_authorize_matches_libtpms() {
+    compare_with_libtpms("policy-authorize", policy_authorize_script);
+}

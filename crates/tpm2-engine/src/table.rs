@@ -109,7 +109,7 @@ macro_rules! row {
 }
 
 /// Every implemented command, sorted by command code.
-pub(crate) static COMMANDS: [CommandDef; 64] = [
+pub(crate) static COMMANDS: [CommandDef; 65] = [
     row!(
         EVICT_CONTROL,
         [h!(TpmiRhProvision, User), h!(TpmiDhObject, None)],
@@ -272,6 +272,11 @@ pub(crate) static COMMANDS: [CommandDef; 64] = [
     ),
     row!(FLUSH_CONTEXT, [], cmd::session::flush_context, no_sessions),
     row!(LOAD_EXTERNAL, [], cmd::object::load_external, rhandle),
+    row!(
+        POLICY_AUTHORIZE,
+        [h!(TpmiShPolicy, None)],
+        cmd::policy::policy_authorize
+    ),
     row!(
         POLICY_AUTH_VALUE,
         [h!(TpmiShPolicy, None)],
@@ -451,6 +456,7 @@ mod tests {
             (0x0162, 0, 0, 0, 1, 0),
             (0x0165, 0, 0, 0, 0, 0),
             (0x0167, 0, 0, 0, 0, 1),
+            (0x016a, 0, 0, 0, 1, 0),
             (0x016b, 0, 0, 0, 1, 0),
             (0x016c, 0, 0, 0, 1, 0),
             (0x016d, 0, 0, 0, 1, 0),

@@ -6,9 +6,9 @@
 //!
 //! Implemented: PolicyPCR, PolicyLocality, PolicyCommandCode, PolicyPhysicalPresence,
 //! PolicyCpHash, PolicyNameHash, PolicyOR, PolicyAuthValue, PolicyPassword, PolicySecret,
-//! PolicyTicket (for PolicySecret tickets), PolicyCounterTimer, PolicyTemplate. Not yet:
-//! PolicySigned, PolicyNV, PolicyDuplicationSelect, PolicyAuthorize, PolicyNvWritten,
-//! PolicyAuthorizeNV.
+//! PolicyTicket (for PolicySecret tickets), PolicyCounterTimer, PolicyTemplate,
+//! PolicyAuthorize. Not yet: PolicySigned, PolicyNV, PolicyDuplicationSelect,
+//! PolicyNvWritten, PolicyAuthorizeNV.
 
 use tpm_crypto::hash::{HashAlg, Hasher};
 use tpm_wire::{Marshal, Writer};
@@ -527,6 +527,75 @@ pub(crate) fn policy_ticket(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), Tpm
     };
     let s = tpm.sessions.get_mut(ps).ok_or(TpmRc::REFERENCE_H0)?;
     context_update(s, cc, &auth_name, &policy_ref, &cp_hash, t);
+    Ok(())
+}
+
+impl Tpm2 {
+    /// libtpms `TicketComputeVerified`: the digest of a TPMT_TK_VERIFIED,
+    /// HMAC(proof, TPM_ST_VERIFIED || digest || keyName) with CONTEXT_INTEGRITY_HASH_ALG.
+    pub(crate) fn verified_ticket(
+        &self,
+        hierarchy: TpmHandle,
+        digest: &[u8],
+        key_name: &[u8],
+    ) -> Vec<u8> {
+        let mut m = tpm_crypto::hmac::HmacState::new(
+            crate::cmd::hash::CONTEXT_INTEGRITY_HASH,
+            self.proof(hierarchy),
+        );
+        m.update(&tpm2_types::TpmSt::VERIFIED.0.to_be_bytes());
+        m.update(digest);
+        m.update(key_name);
+        m.finalize().as_slice().to_vec()
+    }
+}
+
+/// TPM 2.0 Part 3 §23.16 TPM2_PolicyAuthorize: the policy so far is replaced by one approved
+/// by the signer `keySign` (its TPM2_VerifySignature ticket over H(approvedPolicy ||
+/// policyRef) proves the approval).
+pub(crate) fn policy_authorize(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
+    let approved: Tpm2bDigest = ctx.param()?;
+    let policy_ref: tpm2_types::Tpm2bNonce = ctx.param()?;
+    let key_sign: tpm2_types::Tpm2bName = ctx.param()?;
+    let ticket: tpm2_types::TpmtTkVerified = ctx.param()?;
+    ctx.end()?;
+    // The name's hash: its first two bytes (absent ones read as zero).
+    let alg = u16::from_be_bytes([
+        key_sign.first().copied().unwrap_or(0),
+        key_sign.get(1).copied().unwrap_or(0),
+    ]);
+    let hash = HashAlg::from_tpm_alg(alg).ok_or(TpmRc::HASH.parameter(3))?;
+    if key_sign.len() != hash.digest_size() + 2 {
+        return Err(TpmRc::SIZE.parameter(3));
+    }
+    let ps = ctx.handles[0];
+    let trial = is_trial(tpm.sessions.get(ps).ok_or(TpmRc::REFERENCE_H0)?);
+    if !trial {
+        let cur = tpm
+            .sessions
+            .get(ps)
+            .and_then(|s| s.policy.as_ref())
+            .map(|p| p.digest.clone())
+            .unwrap_or_default();
+        if cur[..] != approved[..] {
+            return Err(TpmRc::VALUE.parameter(1));
+        }
+        let mut h = Hasher::new(hash);
+        h.update(&approved);
+        h.update(&policy_ref);
+        let auth_hash = h.finalize();
+        let want = tpm.verified_ticket(ticket.hierarchy.0, auth_hash.as_slice(), &key_sign);
+        if !tpm_crypto::secret::ct_eq(&want, &ticket.digest) {
+            return Err(TpmRc::VALUE.parameter(4));
+        }
+    }
+    let s = tpm.sessions.get_mut(ps).ok_or(TpmRc::REFERENCE_H0)?;
+    // PolicyDigestClear, then PolicyContextUpdate with keySign and policyRef.
+    let zeros = vec![0u8; s.auth_hash.digest_size()];
+    if let Some(p) = s.policy.as_mut() {
+        p.digest = zeros;
+    }
+    context_update(s, TpmCc::POLICY_AUTHORIZE, &key_sign, &policy_ref, &[], 0);
     Ok(())
 }
 
