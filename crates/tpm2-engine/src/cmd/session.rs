@@ -213,6 +213,9 @@ fn context_cipher(
 /// context counter; the object's hierarchy).
 pub(crate) fn context_save(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmRc> {
     ctx.end()?;
+    // RETURN_IF_ORDERLY: the counters of the reset data change, so an orderly state (after
+    // Shutdown(STATE)) is no longer one, whether or not the save succeeds.
+    tpm.clear_orderly();
     let h = ctx.handles[0];
     let (sequence, saved, hierarchy, plain) = match h.handle_type() {
         TpmHt::HMAC_SESSION | TpmHt::POLICY_SESSION => {
@@ -321,6 +324,8 @@ pub(crate) fn context_load(tpm: &mut Tpm2, ctx: &mut Ctx<'_>) -> Result<(), TpmR
     {
         return Err(p1(TpmRc::INTEGRITY));
     }
+    // RETURN_IF_ORDERLY for a session: its context slot (reset data) changes.
+    tpm.clear_orderly();
     tpm.sessions
         .context_load(handle, c.sequence, session)
         .map_err(|rc| if rc == TpmRc::HANDLE { p1(rc) } else { rc })?;
